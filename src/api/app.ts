@@ -1,0 +1,63 @@
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import multipart from '@fastify/multipart'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { BtfsNode } from '../node.js'
+import type { Logger } from '../logger.js'
+import type { ApiInstance, RouteOptions } from './context.js'
+import { registerErrorHandling } from './errors.js'
+import { registerSecurity } from './security.js'
+import { filesRoutes } from './routes/files.js'
+import { pinRoutes } from './routes/pins.js'
+import { infoRoutes } from './routes/info.js'
+import { gatewayRoutes } from './routes/gateway.js'
+import { kuboRoutes } from './routes/kubo.js'
+
+/** A route as registered, for the spec-conformance test and /openapi.json checks. */
+export interface RegisteredRoute {
+  method: string
+  url: string
+}
+
+/** Options of `buildApp`. */
+export interface AppOptions {
+  logger: Logger
+  addresses?: () => string[]
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route this app registered (method + URL pattern). */
+    apiRoutes: RegisteredRoute[]
+  }
+}
+
+/**
+ * Builds the HTTP API of a node as a Fastify app (no port is opened: `server.ts` listens, tests
+ * use `inject()`). Upload bodies of any content type but JSON and multipart are passed through
+ * as streams, never buffered.
+ */
+export async function buildApp (node: BtfsNode, options: AppOptions): Promise<ApiInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    exposeHeadRoutes: false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  const routes: RegisteredRoute[] = []
+  app.decorate('apiRoutes', routes)
+  app.addHook('onRoute', route => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
+  registerErrorHandling(app)
+  registerSecurity(app, { token: node.config.api.token, publicGateway: node.config.api.publicGateway })
+  await app.register(multipart, { limits: { fileSize: node.config.api.maxBodyBytes }, throwFileSizeLimit: true })
+  app.addContentTypeParser('*', (_request, payload, done) => { done(null, payload) })
+  const routeOptions: RouteOptions = { node, addresses: options.addresses ?? (() => []) }
+  await app.register(infoRoutes, routeOptions)
+  await app.register(filesRoutes, routeOptions)
+  await app.register(pinRoutes, routeOptions)
+  await app.register(gatewayRoutes, routeOptions)
+  await app.register(kuboRoutes, routeOptions)
+  return app
+}

@@ -1,0 +1,85 @@
+import type { FastifyRequest } from 'fastify'
+import type { MultipartFile } from '@fastify/multipart'
+import { AppError } from '../errors/index.js'
+
+/** The file of an upload request, as a stream of bytes. */
+export interface Upload {
+  content: AsyncIterable<Uint8Array>
+  /** The multipart filename, when there is one. */
+  filename?: string
+}
+
+/** Fails early with 413 when the declared length already exceeds the limit. */
+export function checkDeclaredLength (request: FastifyRequest, maxBytes: number): void {
+  const declared = Number(request.headers['content-length'])
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new AppError('BODY_TOO_LARGE', `upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes (api.maxBodyBytes)`)
+  }
+}
+
+/** True when the request body is multipart/form-data. */
+export function isMultipart (request: FastifyRequest): boolean {
+  return request.isMultipart()
+}
+
+/**
+ * The uploaded file of `POST /add`: the raw body for any non-multipart content type (curl's
+ * `--data-binary` sends `application/x-www-form-urlencoded`), or the multipart part named
+ * `file`. Nothing is buffered: the importer pulls the bytes off the socket.
+ */
+export async function fileUpload (request: FastifyRequest, maxBytes: number): Promise<Upload> {
+  checkDeclaredLength(request, maxBytes)
+  if (!isMultipart(request)) return { content: request.body as AsyncIterable<Uint8Array> }
+  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 64, fields: 64 } })) {
+    if (part.type !== 'file') continue
+    if (part.fieldname !== 'file') { part.file.resume(); continue }
+    return { content: failOnLimit(part, maxBytes), ...(part.filename !== '' ? { filename: part.filename } : {}) }
+  }
+  throw new AppError('MISSING_FILE', 'multipart body has no part named "file"')
+}
+
+/**
+ * The part's stream, failing with BODY_TOO_LARGE when busboy hits the size limit (by itself it
+ * would just end the stream early, and the truncated file would be imported as if complete).
+ */
+async function * failOnLimit (part: MultipartFile, maxBytes: number): AsyncGenerator<Uint8Array> {
+  const tooLarge = (): AppError => new AppError('BODY_TOO_LARGE', `upload exceeds the limit of ${maxBytes} bytes (api.maxBodyBytes)`)
+  part.file.once('limit', () => { part.file.destroy(tooLarge()) })
+  for await (const chunk of part.file) {
+    if (part.file.truncated) throw tooLarge()
+    yield chunk
+  }
+  if (part.file.truncated) throw tooLarge()
+}
+
+/** One part of a kubo-style multi-file upload (`file`, `file-1`, `dir-2`, …). */
+export interface UploadEntry {
+  path: string
+  content?: AsyncIterable<Uint8Array>
+}
+
+const kuboField = /^(file|dir)(-\d+)?(\?.*)?$/
+
+/**
+ * The parts of a kubo `add` request in order. Filenames arrive percent-encoded (kubo-rpc-client
+ * encodes `/` as `%2F`); directory parts have type application/x-directory and no content.
+ */
+export async function * kuboUploadEntries (request: FastifyRequest, maxBytes: number): AsyncGenerator<UploadEntry> {
+  checkDeclaredLength(request, maxBytes)
+  if (!isMultipart(request)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'kubo add expects multipart/form-data')
+  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 100000, fields: 1000 } })) {
+    if (part.type !== 'file' || !kuboField.test(part.fieldname)) {
+      if (part.type === 'file') part.file.resume()
+      continue
+    }
+    const file = part as MultipartFile
+    let path: string
+    try { path = decodeURIComponent(file.filename) } catch { throw new AppError('INVALID_PATH', `bad file name "${file.filename}"`) }
+    if (file.mimetype === 'application/x-directory') {
+      file.file.resume()
+      yield { path }
+    } else {
+      yield { path, content: failOnLimit(file, maxBytes) }
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { Command } from 'commander'
+import { runDaemon } from '../../daemon.js'
+import { Repo, readConfigFile, repoPaths, writeConfigFile } from '../../repo/index.js'
+import { getConfigValue, setConfigValue } from '../../config/index.js'
+import type { CliContext } from '../context.js'
+import { liveLockOwner } from '../../repo/index.js'
+
+/** `init`, `daemon`, `id`, `version`, `config get|set|show`. */
+export function registerNodeCommands (program: Command, ctx: CliContext): void {
+  program.command('init')
+    .description('create a repo (config, identity key, stores)')
+    .action(async () => {
+      const result = await Repo.init(ctx.repoPath())
+      ctx.print(`initialized btfs-ts repo at ${result.paths.root}`)
+      ctx.print(`peer id: ${result.peerId}`)
+    })
+
+  program.command('daemon')
+    .description('run the node (creates the repo on first start)')
+    .option('--api <host:port>', 'API listen address (default from config api.address, 127.0.0.1:5001)')
+    .action(async (opts: { api?: string }) => {
+      await runDaemon({ repoPath: ctx.repoPath(), ...(opts.api !== undefined ? { api: opts.api } : {}) })
+    })
+
+  program.command('id')
+    .description("show the node's peer id and addresses")
+    .action(async () => {
+      ctx.print(JSON.stringify(await ctx.withCore(async core => await core.id()), null, 2))
+    })
+
+  program.command('version')
+    .description('show version information')
+    .action(async () => {
+      ctx.print(JSON.stringify(await ctx.withCore(async core => await core.version()), null, 2))
+    })
+
+  const config = program.command('config').description('read and change the repo config (config.json)')
+  config.command('show')
+    .action(async () => {
+      ctx.print(JSON.stringify(await readConfigFile(repoPaths(ctx.repoPath()).config), null, 2))
+    })
+  config.command('get')
+    .argument('<key>', 'dotted key, e.g. api.address')
+    .action(async (key: string) => {
+      const value = getConfigValue(await readConfigFile(repoPaths(ctx.repoPath()).config), key)
+      ctx.print(typeof value === 'string' ? value : JSON.stringify(value, null, 2))
+    })
+  config.command('set')
+    .argument('<key>', 'dotted key, e.g. api.address')
+    .argument('<value>', 'the value (JSON for numbers, booleans and objects)')
+    .action(async (key: string, value: string) => {
+      const paths = repoPaths(ctx.repoPath())
+      await writeConfigFile(paths.config, setConfigValue(await readConfigFile(paths.config), key, value))
+      ctx.print(`${key} = ${value}`)
+      if (await liveLockOwner(paths.lock) !== undefined) ctx.print('a daemon is running on this repo: restart it to apply the change')
+    })
+}

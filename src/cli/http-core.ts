@@ -1,0 +1,94 @@
+import { Readable } from 'node:stream'
+import { AppError, type ErrorCode, errorRegistry } from '../errors/index.js'
+import type { LsResult } from '../files/files-service.js'
+import type { ListedPin, PinListType } from '../pins/pin-service.js'
+import type { Core, CoreAddOptions, CoreId } from './core.js'
+
+/** A Core that talks to a running daemon over its HTTP API. */
+export class HttpCore implements Core {
+  readonly mode = 'api' as const
+  readonly #base: string
+  readonly #headers: Record<string, string>
+
+  constructor (baseUrl: string, token = '') {
+    this.#base = baseUrl.replace(/\/+$/, '')
+    this.#headers = token !== '' ? { authorization: `Bearer ${token}` } : {}
+  }
+
+  async #request (method: string, path: string, init: { body?: ReadableStream<Uint8Array>, query?: Record<string, string | number | boolean | undefined> } = {}): Promise<Response> {
+    const url = new URL(this.#base + path)
+    for (const [key, value] of Object.entries(init.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value))
+    let response: Response
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { ...this.#headers, ...(init.body !== undefined ? { 'content-type': 'application/octet-stream' } : {}) },
+        ...(init.body !== undefined ? { body: init.body, duplex: 'half' } : {})
+      } as RequestInit)
+    } catch (err) {
+      throw new AppError('INTERNAL', `cannot reach the daemon at ${this.#base}: ${(err as Error).cause !== undefined ? String((err as Error).cause) : (err as Error).message}`)
+    }
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({})) as { code?: string, message?: string }
+      const code = (body.code !== undefined && body.code in errorRegistry ? body.code : 'INTERNAL') as ErrorCode
+      throw new AppError(code, body.message ?? `${response.status} ${response.statusText}`)
+    }
+    return response
+  }
+
+  async #json<T> (method: string, path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
+    return await (await this.#request(method, path, query !== undefined ? { query } : {})).json() as T
+  }
+
+  async add (source: AsyncIterable<Uint8Array>, options: CoreAddOptions): Promise<{ cid: string, size: number, name?: string }> {
+    let sent = 0
+    const counted = Readable.from((async function * () {
+      for await (const chunk of source) {
+        sent += chunk.byteLength
+        options.onProgress?.(sent)
+        yield chunk
+      }
+    })())
+    const response = await this.#request('POST', '/add', {
+      body: Readable.toWeb(counted) as ReadableStream<Uint8Array>,
+      query: { 'cid-version': options.cidVersion, 'raw-leaves': options.rawLeaves, chunker: options.chunker, pin: options.pin, name: options.name }
+    })
+    return await response.json() as { cid: string, size: number, name?: string }
+  }
+
+  async cat (cid: string, range: { offset?: number, length?: number } = {}): Promise<AsyncIterable<Uint8Array>> {
+    const response = await this.#request('GET', `/cat/${encodeURIComponent(cid)}`, { query: range })
+    if (response.body === null) return (async function * () {})()
+    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
+  }
+
+  async ls (cid: string): Promise<LsResult> {
+    return await this.#json('GET', `/ls/${encodeURIComponent(cid)}`)
+  }
+
+  async pinAdd (cid: string, options: { recursive?: boolean, name?: string }): Promise<ListedPin> {
+    return await this.#json('POST', `/pin/${encodeURIComponent(cid)}`, { recursive: options.recursive, name: options.name })
+  }
+
+  async pinRm (cid: string): Promise<void> {
+    await this.#request('DELETE', `/pin/${encodeURIComponent(cid)}`)
+  }
+
+  async pinLs (type?: PinListType): Promise<ListedPin[]> {
+    return (await this.#json<{ pins: ListedPin[] }>('GET', '/pins', { type })).pins
+  }
+
+  async gc (): Promise<{ removed: string[], freedBytes: number }> {
+    return await this.#json('POST', '/repo/gc')
+  }
+
+  async id (): Promise<CoreId> {
+    return await this.#json('GET', '/id')
+  }
+
+  async version (): Promise<Record<string, unknown>> {
+    return await this.#json('GET', '/version')
+  }
+
+  async close (): Promise<void> {}
+}

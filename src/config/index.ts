@@ -1,0 +1,2 @@
+export { ConfigSchema, type Config } from './schema.js'
+export { defaultConfig, mergeConfig, validateConfig, applyEnv, envOverrides, getConfigValue, setConfigValue } from './load.js'

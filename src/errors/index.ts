@@ -1,0 +1,2 @@
+export { AppError, isAppError } from './app-error.js'
+export { errorRegistry, type ErrorCode } from './registry.js'

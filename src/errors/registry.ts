@@ -1,0 +1,35 @@
+/**
+ * The one error registry of btfs-ts. Every error the node reports has a stable code, an HTTP
+ * status and a default message; the API maps them to `{ code, message }` bodies in one place
+ * (src/api/errors.ts) and the CLI prints the same message.
+ */
+export const errorRegistry = {
+  INVALID_CID: { status: 400, message: 'not a valid CID' },
+  INVALID_PARAMETER: { status: 400, message: 'invalid parameter' },
+  INVALID_PATH: { status: 400, message: 'invalid path' },
+  MISSING_FILE: { status: 400, message: 'the request carries no file' },
+  NOT_A_FILE: { status: 400, message: 'the CID is not a file' },
+  UNAUTHORIZED: { status: 401, message: 'missing or wrong API token' },
+  FORBIDDEN_ORIGIN: { status: 403, message: 'cross-origin requests are not allowed on this API' },
+  FORBIDDEN_HOST: { status: 403, message: 'requests must address the API by a loopback host name' },
+  NOT_FOUND: { status: 404, message: 'not found' },
+  BLOCK_NOT_FOUND: { status: 404, message: 'block not found in the local store' },
+  PATH_NOT_FOUND: { status: 404, message: 'no such path under this CID' },
+  NOT_PINNED: { status: 404, message: 'not pinned' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'no such API route' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this route' },
+  REPO_LOCKED: { status: 409, message: 'the repo is in use by another process' },
+  PIN_CONFLICT: { status: 409, message: 'pinned indirectly or by another pin type' },
+  BODY_TOO_LARGE: { status: 413, message: 'request body exceeds api.maxBodyBytes' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'requested range not satisfiable' },
+  REQUEST_ABORTED: { status: 499, message: 'the client closed the request' },
+  INTERNAL: { status: 500, message: 'internal error' },
+  CORRUPT_BLOCK: { status: 500, message: 'stored block does not match its CID' },
+  CONFIG_INVALID: { status: 500, message: 'invalid configuration' },
+  REPO_INVALID: { status: 500, message: 'the repo is missing or damaged' },
+  SHUTTING_DOWN: { status: 503, message: 'the node is shutting down' }
+} as const satisfies Record<string, { status: number, message: string }>
+
+/** A stable error code; part of the public API. */
+export type ErrorCode = keyof typeof errorRegistry

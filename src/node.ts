@@ -1,0 +1,84 @@
+import createMortice from 'mortice'
+import { PackBlockStore, type BlockStore } from './blocks/index.js'
+import type { Config } from './config/index.js'
+import { FilesService } from './files/files-service.js'
+import type { Logger } from './logger.js'
+import { PinService } from './pins/pin-service.js'
+import { PinStore } from './pins/pin-store.js'
+import type { Repo } from './repo/index.js'
+import { Datastore } from './store/index.js'
+
+/** A started service, stopped in reverse start order. */
+interface Started {
+  name: string
+  stop: () => Promise<void>
+}
+
+/**
+ * The composition root: builds every service of a btfs-ts node from an open repo, starts them
+ * in dependency order and stops them in reverse (if one fails to start, the ones already
+ * started are stopped and the error is rethrown). Both the daemon and the CLI's offline mode
+ * use it, so they run the same code.
+ */
+export class BtfsNode {
+  readonly repo: Repo
+  readonly log: Logger
+  readonly datastore: Datastore
+  readonly blocks: BlockStore
+  readonly pins: PinService
+  readonly files: FilesService
+  readonly #stack: Started[]
+  #stopped = false
+
+  private constructor (repo: Repo, log: Logger, datastore: Datastore, stack: Started[], blocks: BlockStore) {
+    this.repo = repo
+    this.log = log
+    this.datastore = datastore
+    this.blocks = blocks
+    this.#stack = stack
+    const gcLock = createMortice({ singleProcess: true })
+    const pinStore = new PinStore(datastore)
+    this.files = new FilesService({ blocks, datastore, pins: pinStore, gcLock, logger: log })
+    this.pins = new PinService({ blocks, datastore, pins: pinStore, files: this.files.records, gcLock, logger: log })
+  }
+
+  /** Opens the datastore and starts every service of the node on `repo` (already open and locked). */
+  static async start (repo: Repo, log: Logger): Promise<BtfsNode> {
+    const stack: Started[] = []
+    try {
+      const datastore = await Datastore.open(repo.paths.datastore, log)
+      stack.push({ name: 'datastore', stop: async () => { await datastore.close() } })
+      const blocks = new PackBlockStore({ dir: repo.paths.blocks, fsync: repo.config.blocks.fsync }, { datastore, logger: log })
+      await blocks.start()
+      stack.push({ name: 'blocks', stop: async () => { await blocks.stop() } })
+      return new BtfsNode(repo, log, datastore, stack, blocks)
+    } catch (err) {
+      await stopAll(stack, log)
+      await repo.close()
+      throw err
+    }
+  }
+
+  /** The node's configuration. */
+  get config (): Config {
+    return this.repo.config
+  }
+
+  /** Stops every service in reverse start order, then releases the repo lock. Idempotent. */
+  async stop (): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    await stopAll(this.#stack, this.log)
+    await this.repo.close()
+  }
+}
+
+async function stopAll (stack: Started[], log: Logger): Promise<void> {
+  for (const service of [...stack].reverse()) {
+    try {
+      await service.stop()
+    } catch (err) {
+      log.error({ err, service: service.name }, 'service failed to stop cleanly')
+    }
+  }
+}

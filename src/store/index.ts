@@ -1,0 +1,2 @@
+export { Datastore, type Bucket, type BatchOp, type Encoding } from './datastore.js'
+export { buckets, type BucketName } from './keys.js'

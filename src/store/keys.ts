@@ -1,0 +1,16 @@
+/**
+ * Every LevelDB bucket (sublevel) of the datastore, in one table. Names are persisted on disk:
+ * never rename one, never reuse a retired one.
+ */
+export const buckets = {
+  /** multihash bytes -> block location (16 bytes: pack u32, offset u64, length u32) */
+  blocks: 'blocks',
+  /** pack id (10-digit decimal) -> PackRecord (JSON) */
+  packs: 'packs',
+  /** CID string as given -> PinRecord (JSON) */
+  pins: 'pins',
+  /** root CID string -> FileRecord (JSON): name, size, import parameters, time added */
+  files: 'files'
+} as const
+
+export type BucketName = typeof buckets[keyof typeof buckets]
