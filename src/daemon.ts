@@ -55,7 +55,9 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     stop: async () => {
       stopping ??= (async () => {
         await api.close()
+        log.info('api stopped')
         await node.stop()
+        log.info('node stopped')
         log.flush()
       })()
       await stopping

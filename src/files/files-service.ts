@@ -137,7 +137,7 @@ export class FilesService {
    * directory. Top-level entries (or the wrapper) are pinned when `pin` is set. Everything is
    * committed at once after the last entry; results are returned only after the commit.
    */
-  async addAll (entries: AsyncIterable<{ path: string, content?: AsyncIterable<Uint8Array> }>, options: AddOptions & { wrapWithDirectory?: boolean, onEntryProgress?: (path: string, bytes: number) => void }): Promise<ImportedEntry[]> {
+  async addAll (entries: AsyncIterable<{ path: string, content?: AsyncIterable<Uint8Array> }>, options: AddOptions & { wrapWithDirectory?: boolean, onEntryProgress?: (path: string, bytes: number, done: boolean) => void }): Promise<ImportedEntry[]> {
     const release = await this.#gcLock.readLock()
     const writer = this.#blocks.writer()
     try {
@@ -157,9 +157,10 @@ export class FilesService {
                 bytes += chunk.byteLength
                 total += chunk.byteLength
                 if (total > maxBytes) throw new AppError('BODY_TOO_LARGE', `upload exceeds the limit of ${maxBytes} bytes (api.maxBodyBytes)`)
-                options.onEntryProgress?.(entry.path, bytes)
+                options.onEntryProgress?.(entry.path, bytes, false)
                 yield chunk
               }
+              options.onEntryProgress?.(entry.path, bytes, true)
             })()
           }
         }
@@ -215,7 +216,7 @@ export class FilesService {
   }
 
   async #entry (path: IpfsPath, signal?: AbortSignal): Promise<UnixFSEntry> {
-    const text = [path.cid.toString(), ...path.segments.map(encodeURIComponent)].join('/')
+    const text = [path.cid.toString(), ...path.segments].join('/')
     try {
       return await exporter(text, exporterBlockstore(this.#blocks), { signal })
     } catch (err) {

@@ -48,6 +48,6 @@ export class Datastore {
   /** Closes the database. */
   async close (): Promise<void> {
     await this.db.close()
-    this.#log.debug('datastore closed')
+    this.#log.info('datastore closed')
   }
 }

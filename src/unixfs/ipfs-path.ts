@@ -18,18 +18,14 @@ export function parseCid (value: string): CID {
 
 /**
  * Parses `<cid>`, `<cid>/a/b`, `/ipfs/<cid>/a/b` (the forms kubo's `cat`, `ls` and the
- * gateway accept). Empty segments are dropped; `.` and `..` are refused.
+ * gateway accept), already URL-decoded. Empty segments are dropped; `.` and `..` are refused.
  */
 export function parseIpfsPath (value: string): IpfsPath {
   let rest = value.trim()
   if (rest.startsWith('/ipfs/')) rest = rest.slice('/ipfs/'.length)
   else if (rest.startsWith('/ipns/')) throw new AppError('INVALID_PATH', 'IPNS paths are not supported: use /ipfs/<cid>')
   const [head = '', ...tail] = rest.split('/')
-  const segments = tail.filter(s => s !== '').map(s => {
-    let decoded: string
-    try { decoded = decodeURIComponent(s) } catch { throw new AppError('INVALID_PATH', `bad path segment "${s}"`) }
-    if (decoded === '.' || decoded === '..') throw new AppError('INVALID_PATH', 'path segments "." and ".." are not allowed')
-    return decoded
-  })
+  const segments = tail.filter(s => s !== '')
+  if (segments.some(s => s === '.' || s === '..')) throw new AppError('INVALID_PATH', 'path segments "." and ".." are not allowed')
   return { cid: parseCid(head), segments }
 }

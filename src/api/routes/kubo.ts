@@ -67,8 +67,9 @@ export async function kuboRoutes (app: ApiInstance, options: RouteOptions): Prom
     const signal = abortSignalOf(request)
     const entries = kuboUploadEntries(request, node.config.api.maxBodyBytes)
     const addOptions = { params, pin: bool(q, 'pin', true), wrapWithDirectory: bool(q, 'wrap-with-directory', false), signal, maxBytes: node.config.api.maxBodyBytes }
+    // kubo names an unnamed file after its CID, and the wrapping directory ""
     const lineOf = (r: { path: string, cid: { toString: () => string }, dagSize: number }): unknown =>
-      ({ Name: r.path === '' ? r.cid.toString() : r.path, Hash: r.cid.toString(), Size: String(r.dagSize) })
+      ({ Name: r.path !== '' ? r.path : addOptions.wrapWithDirectory ? '' : r.cid.toString(), Hash: r.cid.toString(), Size: String(r.dagSize) })
     if (!progress) {
       const results = await node.files.addAll(entries, addOptions)
       return ndjson(reply, results.map(lineOf))
@@ -81,8 +82,8 @@ export async function kuboRoutes (app: ApiInstance, options: RouteOptions): Prom
     try {
       const results = await node.files.addAll(entries, {
         ...addOptions,
-        onEntryProgress: (path, bytes) => {
-          if (bytes - lastReported < 256 * 1024) return
+        onEntryProgress: (path, bytes, done) => {
+          if (!done && bytes - lastReported < 256 * 1024) return
           lastReported = bytes
           raw.write(JSON.stringify({ Name: path, Bytes: bytes }) + '\n')
         }
