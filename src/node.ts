@@ -1,3 +1,4 @@
+import './polyfill.js'
 import createMortice from 'mortice'
 import { PackBlockStore, type BlockStore } from './blocks/index.js'
 import type { Config } from './config/index.js'

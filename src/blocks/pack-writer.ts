@@ -29,6 +29,8 @@ interface OpenPack {
   written: number
   pending: Uint8Array[]
   pendingBytes: number
+  /** Flushed, synced and closed (a pack is finished when the writer rolls over or commits). */
+  finished: boolean
 }
 
 /** Writes all of `chunks` at `position`, coping with short writes and the iovec limit. */
@@ -119,8 +121,10 @@ export class PackWriter implements BlockWriter {
     this.#state = 'aborted'
     await this.#io.catch(() => {})
     for (const pack of this.#packs) {
-      const handle = await pack.handle.catch(() => undefined)
-      await handle?.close().catch(() => {})
+      if (!pack.finished) {
+        const handle = await pack.handle.catch(() => undefined)
+        await handle?.close().catch(() => {})
+      }
       await unlink(join(this.#ctx.dir, packFileName(pack.id))).catch(() => {})
     }
     this.#entries.clear()
@@ -144,7 +148,7 @@ export class PackWriter implements BlockWriter {
       const id = this.#ctx.allocatePackId()
       const handle = open(join(this.#ctx.dir, packFileName(id)), 'wx', 0o644)
       handle.catch(() => {})
-      pack = { id, handle, size: packMagic.length, written: 0, pending: [packMagic], pendingBytes: packMagic.length }
+      pack = { id, handle, size: packMagic.length, written: 0, pending: [packMagic], pendingBytes: packMagic.length, finished: false }
       this.#packs.push(pack)
     }
     return pack
@@ -171,6 +175,8 @@ export class PackWriter implements BlockWriter {
   }
 
   async #finish (pack: OpenPack): Promise<void> {
+    if (pack.finished) return
+    pack.finished = true
     const handle = await pack.handle
     if (this.#ctx.fsync) await handle.datasync()
     await handle.close()

@@ -1,31 +1,42 @@
 import { readFile } from 'node:fs/promises'
-import { BtfsNode } from '../node.js'
-import { createLogger } from '../logger.js'
-import { Repo, liveLockOwner, readConfigFile, repoPaths } from '../repo/index.js'
+import { liveLockOwner } from '../repo/lock.js'
+import { repoPaths } from '../repo/paths.js'
 import type { Core } from './core.js'
 import { HttpCore } from './http-core.js'
-import { LocalCore } from './local-core.js'
 
 /** How the CLI reaches a node. */
 export interface CoreTarget {
   repoPath: string
-  /** An explicit API URL (`--api`): always use HTTP. */
+  /** An explicit API URL (`--api-url`): always use HTTP. */
   apiUrl?: string
+}
+
+/** The API token from the repo's config.json, if any (the daemon validates the file). */
+async function readToken (configPath: string): Promise<string> {
+  try {
+    const token = (JSON.parse(await readFile(configPath, 'utf8')) as { api?: { token?: unknown } }).api?.token
+    return typeof token === 'string' ? token : ''
+  } catch {
+    return ''
+  }
 }
 
 /**
  * Picks how to run a command, as kubo does: when a daemon holds the repo and has written its
- * API address, talk to it over HTTP; otherwise open the repo in-process (taking its lock).
+ * API address, talk to it over HTTP; otherwise open the repo in-process (taking its lock). The
+ * in-process node is imported only then, so commands sent to a daemon start quickly.
  */
 export async function openCore (target: CoreTarget): Promise<Core> {
   const paths = repoPaths(target.repoPath)
-  const token = Repo.isInitialized(target.repoPath) ? (await readConfigFile(paths.config)).api.token : ''
+  const token = await readToken(paths.config)
   if (target.apiUrl !== undefined) return new HttpCore(normalizeUrl(target.apiUrl), token)
-  const owner = await liveLockOwner(paths.lock)
-  if (owner !== undefined) {
+  if (await liveLockOwner(paths.lock) !== undefined) {
     const url = (await readFile(paths.api, 'utf8').catch(() => '')).trim()
     if (url !== '') return new HttpCore(url, token)
   }
+  const [{ Repo }, { BtfsNode }, { createLogger }, { LocalCore }] = await Promise.all([
+    import('../repo/repo.js'), import('../node.js'), import('../logger.js'), import('./local-core.js')
+  ])
   const repo = await Repo.open(target.repoPath, process.argv.slice(2).join(' '))
   const node = await BtfsNode.start(repo, createLogger(repo.config.log.level === 'info' ? 'warn' : repo.config.log.level))
   return new LocalCore(node)

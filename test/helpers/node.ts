@@ -5,7 +5,7 @@ import { Repo } from '../../src/repo/index.js'
 import { silentLogger } from '../../src/logger.js'
 import type { Config } from '../../src/config/index.js'
 
-/** Starts an in-process node on a fresh repo under `t.testdir()`; stopped at teardown. */
+/** Starts an in-process node on a fresh repo in `t.testdir()` (call it once per test); stopped at teardown. */
 export async function startTestNode (t: Test, config: Partial<Config> = {}): Promise<BtfsNode> {
   const root = t.testdir()
   await Repo.init(root, { ...config, blocks: { fsync: false, ...config.blocks } })

@@ -1,15 +1,14 @@
 import type { Command } from 'commander'
-import { runDaemon } from '../../daemon.js'
-import { Repo, readConfigFile, repoPaths, writeConfigFile } from '../../repo/index.js'
-import { getConfigValue, setConfigValue } from '../../config/index.js'
+import { liveLockOwner } from '../../repo/lock.js'
+import { repoPaths } from '../../repo/paths.js'
 import type { CliContext } from '../context.js'
-import { liveLockOwner } from '../../repo/index.js'
 
-/** `init`, `daemon`, `id`, `version`, `config get|set|show`. */
+/** `init`, `daemon`, `id`, `version`, `config get|set|show`. Heavy modules load on use. */
 export function registerNodeCommands (program: Command, ctx: CliContext): void {
   program.command('init')
     .description('create a repo (config, identity key, stores)')
     .action(async () => {
+      const { Repo } = await import('../../repo/repo.js')
       const result = await Repo.init(ctx.repoPath())
       ctx.print(`initialized btfs-ts repo at ${result.paths.root}`)
       ctx.print(`peer id: ${result.peerId}`)
@@ -19,6 +18,7 @@ export function registerNodeCommands (program: Command, ctx: CliContext): void {
     .description('run the node (creates the repo on first start)')
     .option('--api <host:port>', 'API listen address (default from config api.address, 127.0.0.1:5001)')
     .action(async (opts: { api?: string }) => {
+      const { runDaemon } = await import('../../daemon.js')
       await runDaemon({ repoPath: ctx.repoPath(), ...(opts.api !== undefined ? { api: opts.api } : {}) })
     })
 
@@ -37,11 +37,13 @@ export function registerNodeCommands (program: Command, ctx: CliContext): void {
   const config = program.command('config').description('read and change the repo config (config.json)')
   config.command('show')
     .action(async () => {
+      const { readConfigFile } = await import('../../repo/repo.js')
       ctx.print(JSON.stringify(await readConfigFile(repoPaths(ctx.repoPath()).config), null, 2))
     })
   config.command('get')
     .argument('<key>', 'dotted key, e.g. api.address')
     .action(async (key: string) => {
+      const [{ readConfigFile }, { getConfigValue }] = await Promise.all([import('../../repo/repo.js'), import('../../config/load.js')])
       const value = getConfigValue(await readConfigFile(repoPaths(ctx.repoPath()).config), key)
       ctx.print(typeof value === 'string' ? value : JSON.stringify(value, null, 2))
     })
@@ -49,6 +51,7 @@ export function registerNodeCommands (program: Command, ctx: CliContext): void {
     .argument('<key>', 'dotted key, e.g. api.address')
     .argument('<value>', 'the value (JSON for numbers, booleans and objects)')
     .action(async (key: string, value: string) => {
+      const [{ readConfigFile, writeConfigFile }, { setConfigValue }] = await Promise.all([import('../../repo/repo.js'), import('../../config/load.js')])
       const paths = repoPaths(ctx.repoPath())
       await writeConfigFile(paths.config, setConfigValue(await readConfigFile(paths.config), key, value))
       ctx.print(`${key} = ${value}`)
