@@ -74,7 +74,7 @@ t.test('deduplication within a writer and against the store', async t => {
   t.equal(w2.bytesWritten, 0, 'already stored: skipped')
   await w2.commit()
   t.equal((await packFiles(dir)).length, 1, 'a writer that wrote nothing creates no pack')
-  const v0 = CID.createV0(a.cid.multihash)
+  const v0 = CID.createV0(a.cid.multihash as Parameters<typeof CID.createV0>[0])
   t.ok(await store.has(v0), 'blocks are keyed by multihash: any CID of the same bytes finds them')
 })
 

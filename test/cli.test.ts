@@ -62,7 +62,7 @@ t.test('with a daemon running the CLI goes through its API', async t => {
   const added = await runCli(['--repo', repo, 'add', '-q', '-'], { input: new TextEncoder().encode('via the daemon') })
   t.equal(added.code, 0, added.stderr)
   const cid = added.stdout.trim()
-  const pins = (await (await fetch(`${daemon.url}/pins`)).json()).pins.map((p: { cid: string }) => p.cid)
+  const pins = (await (await fetch(`${daemon.url}/pins`)).json() as any).pins.map((p: { cid: string }) => p.cid)
   t.same(pins, [cid], 'the daemon pinned what the CLI added')
   t.equal((await runCli(['--repo', repo, 'cat', cid])).stdout, 'via the daemon')
   const set = await runCli(['--repo', repo, 'config', 'set', 'log.level', 'debug'])

@@ -18,7 +18,7 @@ async function waitFor (what: string, check: () => Promise<boolean> | boolean, t
 
 async function addRaw (url: string, data: Uint8Array, query = ''): Promise<string> {
   const res = await fetch(`${url}/add${query}`, { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
-  return (await res.json()).cid
+  return (await res.json() as { cid: string }).cid
 }
 
 t.test('pins and files survive a restart; SIGTERM stops HTTP, then the node, then LevelDB', async t => {
@@ -29,7 +29,7 @@ t.test('pins and files survive a restart; SIGTERM stops HTTP, then the node, the
   const data = pseudoRandomBytes(3 * 1024 * 1024 + 17, 21)
   const cid = await addRaw(first.url, data)
   const loose = await addRaw(first.url, pseudoRandomBytes(1000, 22), '?pin=false')
-  const peer = (await (await fetch(`${first.url}/id`)).json()).id
+  const peer = (await (await fetch(`${first.url}/id`)).json() as any).id
   t.equal(await first.stop(), 0, 'clean exit on SIGTERM')
   const order = ['api stopped', 'datastore closed', 'node stopped'].map(m => first.stderr().indexOf(`"msg":"${m}"`))
   t.ok(order.every(i => i >= 0) && order[0]! < order[1]! && order[1]! < order[2]!, 'HTTP stops before the node, LevelDB closes inside the node stop')
@@ -37,10 +37,10 @@ t.test('pins and files survive a restart; SIGTERM stops HTTP, then the node, the
   t.notOk(existsSync(join(repo, 'repo.lock')), 'the lock is released')
 
   const second = await spawnDaemon(t, repo)
-  t.equal((await (await fetch(`${second.url}/id`)).json()).id, peer, 'same identity after restart')
+  t.equal((await (await fetch(`${second.url}/id`)).json() as any).id, peer, 'same identity after restart')
   const back = Buffer.from(await (await fetch(`${second.url}/cat/${cid}`)).arrayBuffer())
   t.ok(back.equals(Buffer.from(data)), 'the pinned file is back, byte for byte')
-  const pins = (await (await fetch(`${second.url}/pins`)).json()).pins.map((p: { cid: string }) => p.cid)
+  const pins = (await (await fetch(`${second.url}/pins`)).json() as any).pins.map((p: { cid: string }) => p.cid)
   t.same(pins, [cid])
   t.equal((await fetch(`${second.url}/cat/${loose}`)).status, 200, 'unpinned blocks stay until GC')
 })
@@ -69,8 +69,8 @@ t.test('an upload aborted mid-body leaves no pin and no partial data', async t =
   await waitFor('the daemon to start writing a pack', async () => (await packs()).length > 0)
   socket.destroy()
   await waitFor('the aborted add to be cleaned up', async () => (await packs()).length === 0)
-  t.same((await (await fetch(`${daemon.url}/pins`)).json()).pins, [], 'nothing is pinned')
-  t.equal((await (await fetch(`${daemon.url}/repo/gc`, { method: 'POST' })).json()).removedBlocks, 0, 'no block was left for GC')
+  t.same((await (await fetch(`${daemon.url}/pins`)).json() as any).pins, [], 'nothing is pinned')
+  t.equal((await (await fetch(`${daemon.url}/repo/gc`, { method: 'POST' })).json() as any).removedBlocks, 0, 'no block was left for GC')
   const after = await addRaw(daemon.url, Buffer.from('still works'))
   t.ok(after.startsWith('bafk'), 'the daemon keeps serving')
 })

@@ -43,7 +43,7 @@ t.test('the official kubo-rpc-client works against a btfs-ts daemon unchanged', 
   await t.rejects(collect(ipfs.cat('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')), /not found/)
 
   const id = await ipfs.id()
-  t.equal(id.id.toString(), (await (await fetch(`${daemon.url}/id`)).json()).id)
+  t.equal(id.id.toString(), (await (await fetch(`${daemon.url}/id`)).json() as any).id)
   t.match(id.agentVersion, /^btfs-ts\//)
   const version = await ipfs.version()
   t.match(version.version, /^\d+\.\d+\.\d+/)
@@ -78,10 +78,10 @@ t.test('directories added with addAll are served by the path gateway', async t =
   t.equal(ranged.status, 206)
   t.ok(Buffer.from(await ranged.arrayBuffer()).equals(Buffer.from(entries[2]?.content.subarray(299990) as Uint8Array)))
   const listing = await fetch(`${daemon.url}/ipfs/${rootCid}/site/docs`, { headers: { accept: 'application/json' } })
-  t.same((await listing.json()).links.map((l: { name: string }) => l.name), ['a b.txt'])
+  t.same((await listing.json() as any).links.map((l: { name: string }) => l.name), ['a b.txt'])
   const missing = await fetch(`${daemon.url}/ipfs/${rootCid}/site/nope.txt`)
   t.equal(missing.status, 404)
-  t.equal((await missing.json()).code, 'PATH_NOT_FOUND')
+  t.equal((await missing.json() as any).code, 'PATH_NOT_FOUND')
   const pins = []
   for await (const p of ipfs.pin.ls({ type: 'recursive' })) pins.push(p.cid.toString())
   t.same(pins, [rootCid], 'only the wrapper is pinned, as kubo does')
