@@ -1,0 +1,65 @@
+import '../src/polyfill.js'
+import { spawn } from 'node:child_process'
+import { createCipheriv, createHash } from 'node:crypto'
+import { once } from 'node:events'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+export const MiB = 1024 * 1024
+export const GiB = 1024 * MiB
+
+/**
+ * A deterministic pseudo-random byte stream that costs little to produce (so it is not what a
+ * benchmark measures): a 16 MiB AES-CTR pool made once, copied out in fresh `piece`-byte
+ * buffers (consumers may keep them), with a running counter stamped every 4 KiB so no two
+ * chunks of any chunker repeat.
+ */
+export async function * generated (total: number, seed = 1, piece = MiB): AsyncGenerator<Uint8Array> {
+  const key = createHash('sha256').update(`btfs-ts bench ${seed}`).digest().subarray(0, 16)
+  const pool = createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(16 * MiB))
+  let stamp = 0
+  for (let sent = 0; sent < total; sent += piece) {
+    const size = Math.min(piece, total - sent)
+    const at = sent % pool.length
+    const out = Buffer.allocUnsafe(size)
+    pool.copy(out, 0, at, Math.min(at + size, pool.length))
+    if (at + size > pool.length) pool.copy(out, pool.length - at, 0, at + size - pool.length)
+    for (let i = 0; i + 8 <= size; i += 4096) out.writeDoubleLE(stamp++, i)
+    yield out
+  }
+}
+
+/** MB/s (10^6 bytes per second). */
+export function mbps (bytes: number, ms: number): number {
+  return bytes / 1e6 / (ms / 1000)
+}
+
+/** This process's peak resident set size, in MiB. */
+export function peakRssMiB (): number {
+  return process.resourceUsage().maxRSS / 1024
+}
+
+/** One line describing the machine, for BENCHMARKS.md. */
+export function machine (): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU'
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / GiB)} GiB, Node ${process.version}`
+}
+
+/**
+ * Runs `script` (a compiled bench file) as a child process with `args`, so each measured path
+ * has its own process and its own peak RSS; resolves to the JSON object the child prints last.
+ */
+export async function runWorker<T> (script: string | URL, args: string[]): Promise<T> {
+  const child = spawn(process.execPath, [fileURLToPath(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { BTFS_TS_LOG: 'warn', ...process.env } })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  const [code] = await once(child, 'exit') as [number | null]
+  if (code !== 0) throw new Error(`${String(script)} ${args.join(' ')} exited with ${code}`)
+  const last = out.trim().split('\n').at(-1) ?? '{}'
+  return JSON.parse(last) as T
+}
+
+/** Prints a result table row by row. */
+export function table (rows: Array<Record<string, string | number>>): void {
+  console.table(rows)
+}
