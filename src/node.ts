@@ -6,6 +6,7 @@ import { FilesService } from './files/files-service.js'
 import type { Logger } from './logger.js'
 import { PinService } from './pins/pin-service.js'
 import { PinStore } from './pins/pin-store.js'
+import { HashPool } from './unixfs/hash-pool.js'
 import type { Repo } from './repo/index.js'
 import { Datastore } from './store/index.js'
 
@@ -31,7 +32,7 @@ export class BtfsNode {
   readonly #stack: Started[]
   #stopped = false
 
-  private constructor (repo: Repo, log: Logger, datastore: Datastore, stack: Started[], blocks: BlockStore) {
+  private constructor (repo: Repo, log: Logger, datastore: Datastore, stack: Started[], blocks: BlockStore, hashes: HashPool) {
     this.repo = repo
     this.log = log
     this.datastore = datastore
@@ -39,7 +40,7 @@ export class BtfsNode {
     this.#stack = stack
     const gcLock = createMortice({ singleProcess: true })
     const pinStore = new PinStore(datastore)
-    this.files = new FilesService({ blocks, datastore, pins: pinStore, gcLock, logger: log })
+    this.files = new FilesService({ blocks, datastore, pins: pinStore, gcLock, hashes, logger: log })
     this.pins = new PinService({ blocks, datastore, pins: pinStore, files: this.files.records, gcLock, logger: log })
   }
 
@@ -52,7 +53,9 @@ export class BtfsNode {
       const blocks = new PackBlockStore({ dir: repo.paths.blocks, fsync: repo.config.blocks.fsync }, { datastore, logger: log })
       await blocks.start()
       stack.push({ name: 'blocks', stop: async () => { await blocks.stop() } })
-      return new BtfsNode(repo, log, datastore, stack, blocks)
+      const hashes = new HashPool()
+      stack.push({ name: 'hashes', stop: async () => { await hashes.close() } })
+      return new BtfsNode(repo, log, datastore, stack, blocks, hashes)
     } catch (err) {
       await stopAll(stack, log)
       await repo.close()

@@ -134,7 +134,7 @@ export class PackBlockStore implements BlockStore {
       flushBytes: this.#opts.flushBytes,
       maxPackBytes: this.#opts.maxPackBytes,
       allocatePackId: () => this.#nextPackId++,
-      hasMultihash: async mh => (await this.#index.get(mh)) !== undefined,
+      hasMany: async mhs => mhs.length === 0 ? [] : (await this.#index.getMany(mhs)).map(v => v !== undefined),
       publish: async (packs, entries, ops) => { await this.#publish(packs, entries, ops) },
       release: w => { this.#writers.delete(w) }
     })

@@ -13,28 +13,35 @@ export interface PackWriterContext {
   flushBytes: number
   maxPackBytes: number
   allocatePackId: () => number
-  hasMultihash: (multihash: Uint8Array) => Promise<boolean>
+  /** Which of these multihashes the store already holds, in order (one index lookup). */
+  hasMany: (multihashes: Uint8Array[]) => Promise<boolean[]>
   /** Publishes packs and index entries together with `ops`, atomically. */
   publish: (packs: Array<{ id: number, size: number }>, entries: Array<[Uint8Array, BlockLocation]>, ops: BatchOp[]) => Promise<void>
   /** Called once the writer is finished either way, to drop it from the live set. */
   release: (writer: PackWriter) => void
 }
 
+interface Queued {
+  mh: Uint8Array
+  bytes: Uint8Array
+  force: boolean
+}
+
 interface OpenPack {
   id: number
-  handle: Promise<FileHandle>
-  /** Bytes reserved so far (header + records), i.e. the next record's offset. */
+  handle: FileHandle
+  /** Bytes written so far, i.e. the next record's offset. */
   size: number
-  /** Bytes handed to the file so far. */
-  written: number
-  pending: Uint8Array[]
-  pendingBytes: number
-  /** Flushed, synced and closed (a pack is finished when the writer rolls over or commits). */
   finished: boolean
 }
 
+function hex (bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
 /** Writes all of `chunks` at `position`, coping with short writes and the iovec limit. */
-async function writeFully (handle: FileHandle, chunks: Uint8Array[], length: number, position: number): Promise<void> {
+async function writeFully (handle: FileHandle, chunks: Uint8Array[], position: number): Promise<number> {
+  const length = chunks.reduce((n, c) => n + c.length, 0)
   let buffers = chunks.length > 256 ? [Buffer.concat(chunks, length)] : chunks
   let done = 0
   while (done < length) {
@@ -43,24 +50,25 @@ async function writeFully (handle: FileHandle, chunks: Uint8Array[], length: num
     done += bytesWritten
     if (done < length) buffers = [Buffer.concat(buffers).subarray(bytesWritten)]
   }
-}
-
-function hex (bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  return length
 }
 
 /**
- * A staged writer that appends blocks to fresh pack files. Appends are buffered and written
- * with one `writev` per `flushBytes`; all file I/O runs in order on one promise chain, and a
- * `put` that fills the buffer waits for its flush, which gives the importer backpressure.
+ * A staged writer that appends blocks to fresh pack files. `put` only queues; every
+ * `flushBytes` the queue is drained on the writer's single I/O chain: one index lookup drops
+ * the blocks the store already has, the rest get their offsets and go out in one `writev`. A
+ * `put` that fills the queue waits for its drain, which gives the importer backpressure.
  * Index entries stay in memory (about 100 bytes per block) until `commit` publishes them with
  * the packs in one atomic batch; `abort` (or a crash, cleaned at the next start) unlinks the
  * packs and leaves nothing behind.
  */
 export class PackWriter implements BlockWriter {
   readonly #ctx: PackWriterContext
-  readonly #entries = new Map<string, [Uint8Array, BlockLocation]>()
+  readonly #seen = new Set<string>()
+  readonly #entries: Array<[Uint8Array, BlockLocation]> = []
   readonly #packs: OpenPack[] = []
+  #queue: Queued[] = []
+  #queuedBytes = 0
   #io: Promise<void> = Promise.resolve()
   #ioError: unknown
   #state: 'open' | 'committing' | 'committed' | 'aborted' = 'open'
@@ -74,7 +82,7 @@ export class PackWriter implements BlockWriter {
     return this.#bytesWritten
   }
 
-  /** Ids of the packs this writer created (the store keeps them from being swept as orphans). */
+  /** Ids of the packs this writer created (a sweep leaves them alone). */
   get packIds (): number[] {
     return this.#packs.map(p => p.id)
   }
@@ -83,36 +91,29 @@ export class PackWriter implements BlockWriter {
     this.#assertOpen()
     const mh = cid.multihash.bytes
     const key = hex(mh)
-    if (this.#entries.has(key)) return
-    if (options.force !== true && await this.#ctx.hasMultihash(mh)) return
-    this.#assertOpen()
-    if (this.#entries.has(key)) return
-    const pack = this.#packFor(bytes.length + mh.length)
-    const header = encodeRecordHeader(mh, bytes.length)
-    this.#entries.set(key, [mh, { pack: pack.id, offset: pack.size + header.length, length: bytes.length }])
-    pack.size += header.length + bytes.length
-    pack.pending.push(header, bytes)
-    pack.pendingBytes += header.length + bytes.length
-    this.#bytesWritten += bytes.length
-    if (pack.pendingBytes >= this.#ctx.flushBytes) await this.#flush(pack)
+    if (this.#seen.has(key)) return
+    this.#seen.add(key)
+    this.#queue.push({ mh, bytes, force: options.force === true })
+    this.#queuedBytes += bytes.length
+    if (this.#queuedBytes >= this.#ctx.flushBytes) await this.#drain()
   }
 
   async commit (ops: BatchOp[] = []): Promise<void> {
     this.#assertOpen()
     this.#state = 'committing'
     try {
-      for (const pack of this.#packs) void this.#flush(pack)
-      for (const pack of this.#packs) this.#chain(async () => { await this.#finish(pack) })
-      await this.#io
+      void this.#drain()
+      await this.#chain(async () => {
+        for (const pack of this.#packs) await this.#finish(pack)
+      })
       if (this.#ioError !== undefined) throw this.#ioError
-      await this.#ctx.publish(this.#packs.map(p => ({ id: p.id, size: p.size })), [...this.#entries.values()], ops)
+      await this.#ctx.publish(this.#packs.map(p => ({ id: p.id, size: p.size })), this.#entries, ops)
       this.#state = 'committed'
+      this.#ctx.release(this)
     } catch (err) {
       this.#state = 'open'
       await this.abort()
       throw err
-    } finally {
-      if (this.#state === 'committed') this.#ctx.release(this)
     }
   }
 
@@ -121,13 +122,11 @@ export class PackWriter implements BlockWriter {
     this.#state = 'aborted'
     await this.#io.catch(() => {})
     for (const pack of this.#packs) {
-      if (!pack.finished) {
-        const handle = await pack.handle.catch(() => undefined)
-        await handle?.close().catch(() => {})
-      }
+      if (!pack.finished) await pack.handle.close().catch(() => {})
       await unlink(join(this.#ctx.dir, packFileName(pack.id))).catch(() => {})
     }
-    this.#entries.clear()
+    this.#queue = []
+    this.#entries.length = 0
     this.#ctx.release(this)
   }
 
@@ -136,49 +135,63 @@ export class PackWriter implements BlockWriter {
     if (this.#ioError !== undefined) throw this.#ioError
   }
 
-  /** The pack the next record goes to, rolling over to a new one past maxPackBytes. */
-  #packFor (recordBytes: number): OpenPack {
-    let pack = this.#packs.at(-1)
-    if (pack === undefined || (pack.size > packMagic.length && pack.size + recordBytes > this.#ctx.maxPackBytes)) {
-      if (pack !== undefined) {
-        const full = pack
-        void this.#flush(full)
-        this.#chain(async () => { await this.#finish(full) })
-      }
-      const id = this.#ctx.allocatePackId()
-      const handle = open(join(this.#ctx.dir, packFileName(id)), 'wx', 0o644)
-      handle.catch(() => {})
-      pack = { id, handle, size: packMagic.length, written: 0, pending: [packMagic], pendingBytes: packMagic.length, finished: false }
-      this.#packs.push(pack)
-    }
-    return pack
-  }
-
-  #chain (op: () => Promise<void>): Promise<void> {
+  /** Runs `op` after every earlier I/O of this writer; the first failure stops the rest. */
+  async #chain (op: () => Promise<void>): Promise<void> {
     this.#io = this.#io.then(async () => {
-      if (this.#ioError === undefined) await op()
+      if (this.#ioError === undefined && this.#state !== 'aborted') await op()
     }).catch(err => { this.#ioError ??= err })
-    return this.#io
+    await this.#io
   }
 
-  #flush (pack: OpenPack): Promise<void> {
-    if (pack.pendingBytes === 0) return this.#io
-    const chunks = pack.pending
-    const length = pack.pendingBytes
-    pack.pending = []
-    pack.pendingBytes = 0
-    return this.#chain(async () => {
-      const handle = await pack.handle
-      await writeFully(handle, chunks, length, pack.written)
-      pack.written += length
+  /** Writes the queued blocks the store does not have yet. */
+  async #drain (): Promise<void> {
+    if (this.#queue.length === 0) return await this.#io
+    const batch = this.#queue
+    this.#queue = []
+    this.#queuedBytes = 0
+    await this.#chain(async () => {
+      const checked = batch.filter(q => !q.force)
+      const present = await this.#ctx.hasMany(checked.map(q => q.mh))
+      const skip = new Set(checked.filter((_, i) => present[i] === true))
+      let pack: OpenPack | undefined
+      let chunks: Uint8Array[] = []
+      let start = 0
+      for (const item of batch) {
+        if (skip.has(item)) continue
+        const header = encodeRecordHeader(item.mh, item.bytes.length)
+        const record = header.length + item.bytes.length
+        const current = this.#packs.at(-1)
+        if (current === undefined || current.finished || (current.size > packMagic.length && current.size + record > this.#ctx.maxPackBytes)) {
+          if (pack !== undefined) await writeFully(pack.handle, chunks, start)
+          if (current !== undefined) await this.#finish(current)
+          pack = await this.#newPack()
+          chunks = [packMagic]
+          start = 0
+          pack.size = packMagic.length
+        } else if (pack === undefined) {
+          pack = current
+          start = current.size
+        }
+        chunks.push(header, item.bytes)
+        this.#entries.push([item.mh, { pack: pack.id, offset: pack.size + header.length, length: item.bytes.length }])
+        pack.size += record
+        this.#bytesWritten += item.bytes.length
+      }
+      if (pack !== undefined && chunks.length > 0) await writeFully(pack.handle, chunks, start)
     })
+  }
+
+  async #newPack (): Promise<OpenPack> {
+    const id = this.#ctx.allocatePackId()
+    const pack: OpenPack = { id, handle: await open(join(this.#ctx.dir, packFileName(id)), 'wx', 0o644), size: 0, finished: false }
+    this.#packs.push(pack)
+    return pack
   }
 
   async #finish (pack: OpenPack): Promise<void> {
     if (pack.finished) return
     pack.finished = true
-    const handle = await pack.handle
-    if (this.#ctx.fsync) await handle.datasync()
-    await handle.close()
+    if (this.#ctx.fsync) await pack.handle.datasync()
+    await pack.handle.close()
   }
 }

@@ -10,6 +10,7 @@ import { importFile, kuboImporterOptions } from '../unixfs/add.js'
 import { chunkerName, type ImportParams } from '../unixfs/params.js'
 import { openFile, type OpenedFile } from '../unixfs/reader.js'
 import type { IpfsPath } from '../unixfs/ipfs-path.js'
+import type { HashPool } from '../unixfs/hash-pool.js'
 import { FileStore } from './file-store.js'
 import type { PinStore } from '../pins/pin-store.js'
 
@@ -57,6 +58,7 @@ export interface ImportedEntry {
 /** The components the service needs. */
 export interface FilesComponents {
   blocks: BlockStore
+  hashes?: HashPool
   datastore: Datastore
   pins: PinStore
   gcLock: Mortice
@@ -84,6 +86,7 @@ export class FilesService {
   readonly #pins: PinStore
   readonly #files: FileStore
   readonly #gcLock: Mortice
+  readonly #hashes?: HashPool
   readonly #log: Logger
 
   constructor (components: FilesComponents) {
@@ -91,6 +94,7 @@ export class FilesService {
     this.#pins = components.pins
     this.#files = new FileStore(components.datastore)
     this.#gcLock = components.gcLock
+    if (components.hashes !== undefined) this.#hashes = components.hashes
     this.#log = components.logger.child({ component: 'files' })
   }
 
@@ -107,7 +111,7 @@ export class FilesService {
     const release = await this.#gcLock.readLock()
     const writer = this.#blocks.writer()
     try {
-      const imported = await importFile(source, writer, options.params, options)
+      const imported = await importFile(source, writer, options.params, { ...options, ...(this.#hashes !== undefined ? { hashes: this.#hashes } : {}) })
       const now = new Date().toISOString()
       const ops = [this.#files.putOp(imported.cid, {
         ...(options.name !== undefined ? { name: options.name } : {}),
@@ -167,7 +171,7 @@ export class FilesService {
       }
       const results: ImportedEntry[] = []
       const sink = { put: async (cid: CID, block: Uint8Array): Promise<CID> => { await writer.put(cid, block); return cid } }
-      const importerOptions = { ...kuboImporterOptions(options.params), wrapWithDirectory: options.wrapWithDirectory === true, fileImportConcurrency: 1 }
+      const importerOptions = { ...kuboImporterOptions(options.params, this.#hashes), wrapWithDirectory: options.wrapWithDirectory === true, fileImportConcurrency: 1 }
       for await (const entry of importer(candidates(), sink as never, importerOptions)) {
         results.push({ path: entry.path ?? '', cid: entry.cid, dagSize: Number(entry.size) })
       }

@@ -4,6 +4,8 @@ import { balanced } from 'ipfs-unixfs-importer/layout'
 import type { CID } from 'multiformats/cid'
 import { AppError } from '../errors/index.js'
 import type { BlockWriter } from '../blocks/index.js'
+import { pooledBufferImporter } from './buffer-importer.js'
+import type { HashPool } from './hash-pool.js'
 import type { ImportParams } from './params.js'
 
 /** Links per node of kubo's balanced layout. */
@@ -12,10 +14,12 @@ export const kuboMaxChildrenPerNode = 174
 /**
  * Importer options that give the CIDs kubo's `ipfs add` gives for the same parameters:
  * fixed-size chunker, balanced layout with 174 links, single-chunk files reduced to their leaf,
- * UnixFS `file` leaves when leaves are not raw.
+ * UnixFS `file` leaves when leaves are not raw. With a HashPool, leaves are hashed off the main
+ * thread (same blocks, same CIDs).
  */
-export function kuboImporterOptions (params: ImportParams): ImporterOptions {
+export function kuboImporterOptions (params: ImportParams, hashes?: HashPool): ImporterOptions {
   return {
+    ...(hashes !== undefined ? { bufferImporter: pooledBufferImporter(params, hashes) } : {}),
     cidVersion: params.cidVersion,
     rawLeaves: params.rawLeaves,
     chunker: fixedSize({ chunkSize: params.chunkSize }),
@@ -42,6 +46,8 @@ export interface ImportFileOptions {
   maxBytes?: number
   /** Called with the running byte count as the source is read. */
   onProgress?: (bytes: number) => void
+  /** Hash leaves on worker threads. */
+  hashes?: HashPool
 }
 
 /**
@@ -67,7 +73,7 @@ export async function importFile (source: AsyncIterable<Uint8Array>, writer: Blo
       return cid
     }
   }
-  for await (const entry of importer([{ content: counted() }], sink, kuboImporterOptions(params))) root = entry
+  for await (const entry of importer([{ content: counted() }], sink, kuboImporterOptions(params, options.hashes))) root = entry
   options.signal?.throwIfAborted()
   if (root === undefined) throw new AppError('INTERNAL', 'importer produced no root')
   return { cid: root.cid, size, dagSize: Number(root.size) }
