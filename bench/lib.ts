@@ -1,5 +1,6 @@
 import '../src/polyfill.js'
-import { spawn } from 'node:child_process'
+import { execSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createCipheriv, createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { cpus, totalmem } from 'node:os'
@@ -8,15 +9,27 @@ import { fileURLToPath } from 'node:url'
 export const MiB = 1024 * 1024
 export const GiB = 1024 * MiB
 
+const pools = new Map<number, Buffer>()
+
+/** The 16 MiB keystream pool of `seed`, made once per process (call before timing starts). */
+export function generatorPool (seed = 1): Buffer {
+  let pool = pools.get(seed)
+  if (pool === undefined) {
+    const key = createHash('sha256').update(`btfs-ts bench ${seed}`).digest().subarray(0, 16)
+    pool = createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(16 * MiB))
+    pools.set(seed, pool)
+  }
+  return pool
+}
+
 /**
  * A deterministic pseudo-random byte stream that costs little to produce (so it is not what a
- * benchmark measures): a 16 MiB AES-CTR pool made once, copied out in fresh `piece`-byte
- * buffers (consumers may keep them), with a running counter stamped every 4 KiB so no two
- * chunks of any chunker repeat.
+ * benchmark measures): the seed's keystream pool (see generatorPool) copied out in fresh
+ * `piece`-byte buffers (consumers may keep them, as a socket's would be), with a running
+ * counter stamped every 4 KiB so no two chunks of any chunker repeat.
  */
 export async function * generated (total: number, seed = 1, piece = MiB): AsyncGenerator<Uint8Array> {
-  const key = createHash('sha256').update(`btfs-ts bench ${seed}`).digest().subarray(0, 16)
-  const pool = createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(16 * MiB))
+  const pool = generatorPool(seed)
   let stamp = 0
   for (let sent = 0; sent < total; sent += piece) {
     const size = Math.min(piece, total - sent)
@@ -57,6 +70,21 @@ export async function runWorker<T> (script: string | URL, args: string[]): Promi
   if (code !== 0) throw new Error(`${String(script)} ${args.join(' ')} exited with ${code}`)
   const last = out.trim().split('\n').at(-1) ?? '{}'
   return JSON.parse(last) as T
+}
+
+/**
+ * Flushes dirty pages and waits until the kernel has written them back, so that the writeback of
+ * one measured run does not slow the next one (paths that never fsync leave it behind).
+ */
+export async function settle (): Promise<void> {
+  execSync('sync')
+  for (let i = 0; i < 200; i++) {
+    let meminfo = ''
+    try { meminfo = readFileSync('/proc/meminfo', 'utf8') } catch { return }
+    const kib = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? 0)
+    if (kib('Dirty') + kib('Writeback') < 1024) return
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
 }
 
 /** Prints a result table row by row. */

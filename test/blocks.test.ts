@@ -52,6 +52,7 @@ t.test('staged writes are invisible until commit; abort leaves nothing', async t
 
   const w2 = store.writer()
   await w2.put(b.cid, b.bytes)
+  await w2.flush()
   t.equal((await packFiles(dir)).length, 2, 'the staged pack is on disk')
   await w2.abort()
   t.equal((await packFiles(dir)).length, 1, 'abort unlinks it')

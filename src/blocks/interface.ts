@@ -15,8 +15,14 @@ export interface BlockLocation {
  * metadata) in the same atomic datastore batch. `abort` removes everything it wrote.
  */
 export interface BlockWriter {
-  /** Stages a block. Blocks already in the store (or in this writer) are skipped, unless `force`. */
-  put: (cid: CID, bytes: Uint8Array, options?: { force?: boolean }) => Promise<void>
+  /**
+   * Stages a block. Blocks already in the store (or in this writer) are skipped, unless `force`.
+   * The writer may keep a reference to `bytes` until it has written them; `onWritten` is called
+   * once it no longer does (written, skipped or aborted), so the caller can reuse the memory.
+   */
+  put: (cid: CID, bytes: Uint8Array, options?: { force?: boolean, onWritten?: () => void }) => Promise<void>
+  /** Writes what is staged now instead of waiting for a full buffer; resolves when written. */
+  flush: () => Promise<void>
   /** Flushes, optionally fsyncs, then publishes the blocks together with `ops`, atomically. */
   commit: (ops?: BatchOp[]) => Promise<void>
   /** Discards every staged block. Idempotent; a no-op after commit. */

@@ -25,6 +25,7 @@ interface Queued {
   mh: Uint8Array
   bytes: Uint8Array
   force: boolean
+  onWritten?: () => void
 }
 
 interface OpenPack {
@@ -32,7 +33,25 @@ interface OpenPack {
   handle: FileHandle
   /** Bytes written so far, i.e. the next record's offset. */
   size: number
+  /** `size` when the last background fdatasync started. */
+  syncedAt: number
+  /** The running background fdatasync, if any. */
+  syncing?: Promise<void>
   finished: boolean
+}
+
+/**
+ * With fsync on, a background fdatasync is started every this many bytes, so the disk flushes
+ * while the importer works and the final fsync at commit has little left to do.
+ */
+const syncEvery = 16 * 1024 * 1024
+
+/** Drains queued behind the one being written before `put` waits (bounds memory to ~4 × flushBytes). */
+const maxDrainsInFlight = 3
+
+function once (fn: () => void): () => void {
+  let called = false
+  return () => { if (!called) { called = true; fn() } }
 }
 
 function hex (bytes: Uint8Array): string {
@@ -56,8 +75,10 @@ async function writeFully (handle: FileHandle, chunks: Uint8Array[], position: n
 /**
  * A staged writer that appends blocks to fresh pack files. `put` only queues; every
  * `flushBytes` the queue is drained on the writer's single I/O chain: one index lookup drops
- * the blocks the store already has, the rest get their offsets and go out in one `writev`. A
- * `put` that fills the queue waits for its drain, which gives the importer backpressure.
+ * the blocks the store already has, the rest get their offsets and go out in one `writev`.
+ * Drains run behind the importer (it keeps hashing while a write is on the disk thread); a `put`
+ * waits only when more than `maxDrainsInFlight` are queued, which bounds memory and gives the
+ * importer backpressure.
  * Index entries stay in memory (about 100 bytes per block) until `commit` publishes them with
  * the packs in one atomic batch; `abort` (or a crash, cleaned at the next start) unlinks the
  * packs and leaves nothing behind.
@@ -73,6 +94,7 @@ export class PackWriter implements BlockWriter {
   #ioError: unknown
   #state: 'open' | 'committing' | 'committed' | 'aborted' = 'open'
   #bytesWritten = 0
+  #draining = 0
 
   constructor (ctx: PackWriterContext) {
     this.#ctx = ctx
@@ -87,15 +109,23 @@ export class PackWriter implements BlockWriter {
     return this.#packs.map(p => p.id)
   }
 
-  async put (cid: CID, bytes: Uint8Array, options: { force?: boolean } = {}): Promise<void> {
+  async put (cid: CID, bytes: Uint8Array, options: { force?: boolean, onWritten?: () => void } = {}): Promise<void> {
     this.#assertOpen()
     const mh = cid.multihash.bytes
     const key = hex(mh)
-    if (this.#seen.has(key)) return
+    if (this.#seen.has(key)) { options.onWritten?.(); return }
     this.#seen.add(key)
-    this.#queue.push({ mh, bytes, force: options.force === true })
+    this.#queue.push({ mh, bytes, force: options.force === true, ...(options.onWritten !== undefined ? { onWritten: once(options.onWritten) } : {}) })
     this.#queuedBytes += bytes.length
-    if (this.#queuedBytes >= this.#ctx.flushBytes) await this.#drain()
+    if (this.#queuedBytes < this.#ctx.flushBytes) return
+    const drained = this.#drain()
+    drained.catch(() => {})
+    if (++this.#draining > maxDrainsInFlight) await this.#io
+    void drained.finally(() => { this.#draining-- })
+  }
+
+  async flush (): Promise<void> {
+    if (this.#state === 'open') await this.#drain()
   }
 
   async commit (ops: BatchOp[] = []): Promise<void> {
@@ -122,9 +152,11 @@ export class PackWriter implements BlockWriter {
     this.#state = 'aborted'
     await this.#io.catch(() => {})
     for (const pack of this.#packs) {
+      await pack.syncing?.catch(() => {})
       if (!pack.finished) await pack.handle.close().catch(() => {})
       await unlink(join(this.#ctx.dir, packFileName(pack.id))).catch(() => {})
     }
+    for (const item of this.#queue) item.onWritten?.()
     this.#queue = []
     this.#entries.length = 0
     this.#ctx.release(this)
@@ -150,40 +182,59 @@ export class PackWriter implements BlockWriter {
     this.#queue = []
     this.#queuedBytes = 0
     await this.#chain(async () => {
-      const checked = batch.filter(q => !q.force)
-      const present = await this.#ctx.hasMany(checked.map(q => q.mh))
-      const skip = new Set(checked.filter((_, i) => present[i] === true))
-      let pack: OpenPack | undefined
-      let chunks: Uint8Array[] = []
-      let start = 0
-      for (const item of batch) {
-        if (skip.has(item)) continue
-        const header = encodeRecordHeader(item.mh, item.bytes.length)
-        const record = header.length + item.bytes.length
-        const current = this.#packs.at(-1)
-        if (current === undefined || current.finished || (current.size > packMagic.length && current.size + record > this.#ctx.maxPackBytes)) {
-          if (pack !== undefined) await writeFully(pack.handle, chunks, start)
-          if (current !== undefined) await this.#finish(current)
-          pack = await this.#newPack()
-          chunks = [packMagic]
-          start = 0
-          pack.size = packMagic.length
-        } else if (pack === undefined) {
-          pack = current
-          start = current.size
-        }
-        chunks.push(header, item.bytes)
-        this.#entries.push([item.mh, { pack: pack.id, offset: pack.size + header.length, length: item.bytes.length }])
-        pack.size += record
-        this.#bytesWritten += item.bytes.length
+      try {
+        await this.#write(batch)
+      } finally {
+        for (const item of batch) item.onWritten?.()
       }
-      if (pack !== undefined && chunks.length > 0) await writeFully(pack.handle, chunks, start)
     })
+    // a batch the chain skipped (an earlier failure, or an abort) still releases its memory
+    if (this.#ioError !== undefined || this.#state === 'aborted') for (const item of batch) item.onWritten?.()
+  }
+
+  /** Drops what the store has, assigns offsets to the rest and writes them (on the I/O chain). */
+  async #write (batch: Queued[]): Promise<void> {
+    const checked = batch.filter(q => !q.force)
+    const present = await this.#ctx.hasMany(checked.map(q => q.mh))
+    const skip = new Set(checked.filter((_, i) => present[i] === true))
+    let pack: OpenPack | undefined
+    let chunks: Uint8Array[] = []
+    let start = 0
+    for (const item of batch) {
+      if (skip.has(item)) continue
+      const header = encodeRecordHeader(item.mh, item.bytes.length)
+      const record = header.length + item.bytes.length
+      const current = this.#packs.at(-1)
+      if (current === undefined || current.finished || (current.size > packMagic.length && current.size + record > this.#ctx.maxPackBytes)) {
+        if (pack !== undefined) await writeFully(pack.handle, chunks, start)
+        if (current !== undefined) await this.#finish(current)
+        pack = await this.#newPack()
+        chunks = [packMagic]
+        start = 0
+        pack.size = packMagic.length
+      } else if (pack === undefined) {
+        pack = current
+        start = current.size
+      }
+      chunks.push(header, item.bytes)
+      this.#entries.push([item.mh, { pack: pack.id, offset: pack.size + header.length, length: item.bytes.length }])
+      pack.size += record
+      this.#bytesWritten += item.bytes.length
+    }
+    if (pack !== undefined && chunks.length > 0) await writeFully(pack.handle, chunks, start)
+    if (pack !== undefined) this.#syncInBackground(pack)
+  }
+
+  #syncInBackground (pack: OpenPack): void {
+    if (!this.#ctx.fsync || pack.size - pack.syncedAt < syncEvery || pack.syncing !== undefined) return
+    pack.syncedAt = pack.size
+    pack.syncing = pack.handle.datasync().finally(() => { pack.syncing = undefined })
+    pack.syncing.catch(err => { this.#ioError ??= err })
   }
 
   async #newPack (): Promise<OpenPack> {
     const id = this.#ctx.allocatePackId()
-    const pack: OpenPack = { id, handle: await open(join(this.#ctx.dir, packFileName(id)), 'wx', 0o644), size: 0, finished: false }
+    const pack: OpenPack = { id, handle: await open(join(this.#ctx.dir, packFileName(id)), 'wx', 0o644), size: 0, syncedAt: 0, finished: false }
     this.#packs.push(pack)
     return pack
   }
@@ -191,6 +242,7 @@ export class PackWriter implements BlockWriter {
   async #finish (pack: OpenPack): Promise<void> {
     if (pack.finished) return
     pack.finished = true
+    await pack.syncing?.catch(() => {})
     if (this.#ctx.fsync) await pack.handle.datasync()
     await pack.handle.close()
   }

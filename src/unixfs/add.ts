@@ -1,10 +1,12 @@
 import { importer, type ImporterOptions } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
+import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { AppError } from '../errors/index.js'
 import type { BlockWriter } from '../blocks/index.js'
 import { pooledBufferImporter } from './buffer-importer.js'
+import { ChunkRing } from './chunk-ring.js'
 import type { HashPool } from './hash-pool.js'
 import type { ImportParams } from './params.js'
 
@@ -17,17 +19,34 @@ export const kuboMaxChildrenPerNode = 174
  * UnixFS `file` leaves when leaves are not raw. With a HashPool, leaves are hashed off the main
  * thread (same blocks, same CIDs).
  */
-export function kuboImporterOptions (params: ImportParams, hashes?: HashPool): ImporterOptions {
+export function kuboImporterOptions (params: ImportParams, hashes?: HashPool, ring?: ChunkRing): ImporterOptions {
   return {
-    ...(hashes !== undefined ? { bufferImporter: pooledBufferImporter(params, hashes) } : {}),
+    ...(hashes !== undefined ? { bufferImporter: pooledBufferImporter(params, hashes, ring) } : {}),
     cidVersion: params.cidVersion,
     rawLeaves: params.rawLeaves,
-    chunker: fixedSize({ chunkSize: params.chunkSize }),
+    // a ring has already cut the input exactly as fixedSize would
+    chunker: ring !== undefined ? (source) => source : fixedSize({ chunkSize: params.chunkSize }),
     layout: balanced({ maxChildrenPerNode: kuboMaxChildrenPerNode }),
     reduceSingleLeafToSelf: true,
     leafType: 'file',
-    blockWriteConcurrency: 16
+    blockWriteConcurrency
   }
+}
+
+/** Leaves the importer handles at once (its parallelBatch size). */
+const blockWriteConcurrency = 16
+
+/** Memory a chunk ring may use. */
+const ringBytes = 12 * 1024 * 1024
+
+/**
+ * A ChunkRing for this import when it pays: raw leaves (their bytes are the block, so the ring's
+ * early digest is the leaf's) of at least 32 KiB, with a HashPool to hash them.
+ */
+function ringFor (params: ImportParams, writer: BlockWriter, hashes?: HashPool): ChunkRing | undefined {
+  if (hashes === undefined || !params.rawLeaves || params.chunkSize < 32 * 1024) return undefined
+  const slots = Math.max(blockWriteConcurrency + 8, Math.floor(ringBytes / params.chunkSize))
+  return new ChunkRing(hashes, { chunkSize: params.chunkSize, slots, onStarved: () => { writer.flush().catch(() => {}) } })
 }
 
 /** The outcome of importing one file. */
@@ -68,12 +87,18 @@ export async function importFile (source: AsyncIterable<Uint8Array>, writer: Blo
   }
   let root: { cid: CID, size: bigint } | undefined
   const sink = {
-    put: async (cid: CID, block: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<CID> => {
-      await writer.put(cid, block instanceof Uint8Array ? block : await concat(block))
+    put: async (cid: CID, block: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, putOptions?: AbortOptions & { onWritten?: () => void }): Promise<CID> => {
+      await writer.put(cid, block instanceof Uint8Array ? block : await concat(block), putOptions?.onWritten !== undefined ? { onWritten: putOptions.onWritten } : {})
       return cid
     }
   }
-  for await (const entry of importer([{ content: counted() }], sink, kuboImporterOptions(params, options.hashes))) root = entry
+  const ring = ringFor(params, writer, options.hashes)
+  try {
+    const content = ring !== undefined ? ring.chunks(counted()) : counted()
+    for await (const entry of importer([{ content }], sink, kuboImporterOptions(params, options.hashes, ring))) root = entry
+  } finally {
+    ring?.close()
+  }
   options.signal?.throwIfAborted()
   if (root === undefined) throw new AppError('INTERNAL', 'importer produced no root')
   return { cid: root.cid, size, dagSize: Number(root.size) }

@@ -5,29 +5,37 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
 import { sha256 } from 'multiformats/hashes/sha2'
+import type { ChunkRing } from './chunk-ring.js'
 import type { HashPool } from './hash-pool.js'
 import type { ImportParams } from './params.js'
 
+/** The put of the block sink, with the release hook of the pack writer. */
+type Sink = { put: (cid: CID, block: Uint8Array, options?: { onWritten?: () => void }) => Promise<unknown> }
+
 /**
- * The importer's leaf step (its `bufferImporter` extension point) with hashing on a HashPool.
- * It makes the leaves the importer's default does, with the same libraries (ipfs-unixfs,
- * @ipld/dag-pb): raw leaves, or UnixFS `file` leaves in dag-pb; only where SHA-256 runs differs.
+ * The importer's leaf step (its `bufferImporter` extension point) with hashing off the main
+ * thread. It makes the leaves the importer's default does, with the same libraries
+ * (ipfs-unixfs, @ipld/dag-pb): raw leaves, or UnixFS `file` leaves in dag-pb. A raw leaf cut by
+ * a ChunkRing already has its digest under way and goes to the writer straight from the ring;
+ * its slot is released once written. Other leaves are hashed on the HashPool.
  */
-export function pooledBufferImporter (params: ImportParams, pool: HashPool): BufferImporter {
+export function pooledBufferImporter (params: ImportParams, pool: HashPool, ring?: ChunkRing): BufferImporter {
   return async function * (file, blockstore) {
+    const sink = blockstore as unknown as Sink
     for await (const chunk of file.content) {
       yield async () => {
-        let block = chunk
-        let unixfs: UnixFS | undefined
-        let cid: CID
+        const fromRing = ring?.info(chunk)
         if (params.rawLeaves) {
-          cid = CID.createV1(raw.code, Digest.create(sha256.code, await pool.sha256(block)))
-        } else {
-          unixfs = new UnixFS({ type: 'file', data: chunk })
-          block = dagPb.encode({ Data: unixfs.marshal(), Links: [] })
-          cid = CID.create(params.cidVersion, dagPb.code, Digest.create(sha256.code, await pool.sha256(block)))
+          const digest = await (fromRing?.digest ?? pool.sha256(chunk))
+          const cid = CID.createV1(raw.code, Digest.create(sha256.code, digest))
+          await sink.put(cid, chunk, fromRing !== undefined ? { onWritten: fromRing.release } : {})
+          return { cid, size: BigInt(chunk.length), block: chunk }
         }
-        await blockstore.put(cid, block)
+        const unixfs = new UnixFS({ type: 'file', data: chunk })
+        const block = dagPb.encode({ Data: unixfs.marshal(), Links: [] })
+        fromRing?.release()
+        const cid = CID.create(params.cidVersion, dagPb.code, Digest.create(sha256.code, await pool.sha256(block)))
+        await sink.put(cid, block)
         return { cid, unixfs, size: BigInt(block.length), block }
       }
     }

@@ -18,13 +18,19 @@ export interface ReadRange {
   length?: number
 }
 
-/** Read-ahead of the reader: blocks fetched per window (one coalesced read each). */
+/** Read-ahead of the reader: windows of blocks (one coalesced read each), several in flight. */
 export interface ReaderOptions {
   windowBlocks: number
   windowBytes: number
+  /** Windows read ahead of the one being consumed. */
+  readAhead: number
 }
 
-export const defaultReaderOptions: ReaderOptions = { windowBlocks: 64, windowBytes: 4 * 1024 * 1024 }
+/**
+ * 1 MiB windows, 4 ahead: small reads into fresh buffers cost far less than big ones (page
+ * faults), and four in flight keep the disk thread busy while the consumer works.
+ */
+export const defaultReaderOptions: ReaderOptions = { windowBlocks: 16, windowBytes: 1024 * 1024, readAhead: 4 }
 
 interface Child {
   cid: CID
@@ -67,8 +73,8 @@ function fileSizeOf (cid: CID, bytes: Uint8Array): number {
 /**
  * Opens a UnixFS file (or raw block) for streaming. Unlike the exporter's `content()`, whose
  * walker pushes into an unbounded queue however slow the consumer is, this reader is pulled:
- * it keeps one window of blocks being consumed and one being read ahead, so memory stays at
- * about 2 × windowBytes per reader, and each window is one coalesced read from the pack files.
+ * it keeps one window of blocks being consumed and `readAhead` being read, so memory stays at
+ * about (readAhead + 1) × windowBytes per reader, and each window is one coalesced read.
  */
 export async function openFile (blocks: BlockStore, cid: CID, options: ReaderOptions = defaultReaderOptions): Promise<OpenedFile> {
   if (isInline(cid)) throw new AppError('NOT_A_FILE', `${cid.toString()} is an inline (identity) CID`)
@@ -114,11 +120,19 @@ async function * walk (blocks: BlockStore, node: Decoded, from: number, to: numb
   }
   const wanted = node.children.filter(c => c.start < to && c.start + c.size > from && c.size > 0)
   const windows = windowsOf(wanted, options)
-  let next = windows.length > 0 ? fetchWindow(blocks, windows[0] as Child[], signal) : undefined
+  const inFlight: Array<Promise<Uint8Array[]>> = []
+  let requested = 0
+  const topUp = (): void => {
+    while (requested < windows.length && inFlight.length <= options.readAhead) {
+      const fetch = fetchWindow(blocks, windows[requested++] as Child[], signal)
+      fetch.catch(() => {})
+      inFlight.push(fetch)
+    }
+  }
   for (let w = 0; w < windows.length; w++) {
-    const fetched = await (next as Promise<Uint8Array[]>)
-    next = w + 1 < windows.length ? fetchWindow(blocks, windows[w + 1] as Child[], signal) : undefined
-    next?.catch(() => {})
+    topUp()
+    const fetched = await (inFlight.shift() as Promise<Uint8Array[]>)
+    topUp()
     const window = windows[w] as Child[]
     for (let i = 0; i < window.length; i++) {
       const child = window[i] as Child
