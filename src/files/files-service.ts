@@ -3,10 +3,10 @@ import type { Mortice } from 'mortice'
 import type { CID } from 'multiformats/cid'
 import { AppError, isAppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import type { BlockStore } from '../blocks/index.js'
-import type { Datastore } from '../store/index.js'
+import type { BlockStore, BlockWriter } from '../blocks/index.js'
+import type { BatchOp, Datastore } from '../store/index.js'
 import { importer } from 'ipfs-unixfs-importer'
-import { importFile, kuboImporterOptions } from '../unixfs/add.js'
+import { importFile, kuboImporterOptions, metered, uploadBudget, writerSink } from '../unixfs/add.js'
 import { chunkerName, type ImportParams } from '../unixfs/params.js'
 import { openFile, type OpenedFile } from '../unixfs/reader.js'
 import type { IpfsPath } from '../unixfs/ipfs-path.js'
@@ -108,32 +108,24 @@ export class FilesService {
    * visible in one atomic commit; on any error or abort nothing is left behind.
    */
   async add (source: AsyncIterable<Uint8Array>, options: AddOptions): Promise<AddResult> {
-    const release = await this.#gcLock.readLock()
-    const writer = this.#blocks.writer()
-    try {
+    return await this.#staged(async writer => {
       const imported = await importFile(source, writer, options.params, { ...options, ...(this.#hashes !== undefined ? { hashes: this.#hashes } : {}) })
       const now = new Date().toISOString()
+      const named = options.name !== undefined ? { name: options.name } : {}
       const ops = [this.#files.putOp(imported.cid, {
-        ...(options.name !== undefined ? { name: options.name } : {}),
+        ...named,
         size: imported.size,
         cidVersion: options.params.cidVersion,
         rawLeaves: options.params.rawLeaves,
         chunker: chunkerName(options.params.chunkSize),
         added: now
       })]
-      if (options.pin) {
-        const existing = await this.#pins.get(imported.cid)
-        if (existing?.type !== 'recursive') ops.push(this.#pins.putOp(imported.cid, { type: 'recursive', ...(options.name !== undefined ? { name: options.name } : {}), created: now }))
+      if (options.pin && (await this.#pins.get(imported.cid))?.type !== 'recursive') {
+        ops.push(this.#pins.putOp(imported.cid, { type: 'recursive', ...named, created: now }))
       }
-      await writer.commit(ops)
-      this.#log.debug({ cid: imported.cid.toString(), size: imported.size, written: writer.bytesWritten }, 'added file')
-      return { cid: imported.cid, size: imported.size, dagSize: imported.dagSize, ...(options.name !== undefined ? { name: options.name } : {}) }
-    } catch (err) {
-      await writer.abort()
-      throw err
-    } finally {
-      release()
-    }
+      this.#log.debug({ cid: imported.cid.toString(), size: imported.size }, 'added file')
+      return { result: { cid: imported.cid, size: imported.size, dagSize: imported.dagSize, ...named }, ops }
+    })
   }
 
   /**
@@ -142,46 +134,36 @@ export class FilesService {
    * committed at once after the last entry; results are returned only after the commit.
    */
   async addAll (entries: AsyncIterable<{ path: string, content?: AsyncIterable<Uint8Array> }>, options: AddOptions & { wrapWithDirectory?: boolean, onEntryProgress?: (path: string, bytes: number, done: boolean) => void }): Promise<ImportedEntry[]> {
-    const release = await this.#gcLock.readLock()
-    const writer = this.#blocks.writer()
-    try {
-      const maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER
-      let total = 0
-      const signal = options.signal
-      async function * candidates (): AsyncGenerator<{ path: string, content?: AsyncIterable<Uint8Array> }> {
-        for await (const entry of entries) {
-          if (entry.content === undefined) { yield { path: entry.path }; continue }
-          const content = entry.content
-          let bytes = 0
-          yield {
-            path: entry.path,
-            content: (async function * () {
-              for await (const chunk of content) {
-                signal?.throwIfAborted()
-                bytes += chunk.byteLength
-                total += chunk.byteLength
-                if (total > maxBytes) throw new AppError('BODY_TOO_LARGE', `upload exceeds the limit of ${maxBytes} bytes (api.maxBodyBytes)`)
-                options.onEntryProgress?.(entry.path, bytes, false)
-                yield chunk
-              }
-              options.onEntryProgress?.(entry.path, bytes, true)
-            })()
-          }
+    return await this.#staged(async writer => {
+      const budget = uploadBudget(options.maxBytes, options.signal)
+      const candidates = async function * (): AsyncGenerator<{ path: string, content?: AsyncIterable<Uint8Array> }> {
+        for await (const { path, content } of entries) {
+          yield content === undefined ? { path } : { path, content: metered(content, budget, (bytes, done) => { options.onEntryProgress?.(path, bytes, done) }) }
         }
       }
       const results: ImportedEntry[] = []
-      const sink = { put: async (cid: CID, block: Uint8Array): Promise<CID> => { await writer.put(cid, block); return cid } }
       const importerOptions = { ...kuboImporterOptions(options.params, this.#hashes), wrapWithDirectory: options.wrapWithDirectory === true, fileImportConcurrency: 1 }
-      for await (const entry of importer(candidates(), sink as never, importerOptions)) {
+      for await (const entry of importer(candidates(), writerSink(writer), importerOptions)) {
         results.push({ path: entry.path ?? '', cid: entry.cid, dagSize: Number(entry.size) })
       }
-      signal?.throwIfAborted()
+      options.signal?.throwIfAborted()
       const now = new Date().toISOString()
-      const ops = options.pin
-        ? results.filter(r => options.wrapWithDirectory === true ? r.path === '' : !r.path.includes('/')).map(r => this.#pins.putOp(r.cid, { type: 'recursive', created: now }))
-        : []
+      const roots = results.filter(r => options.wrapWithDirectory === true ? r.path === '' : !r.path.includes('/'))
+      return { result: results, ops: options.pin ? roots.map(r => this.#pins.putOp(r.cid, { type: 'recursive', created: now })) : [] }
+    })
+  }
+
+  /**
+   * Runs `fn` with a staged block writer under the shared GC lock, then commits the blocks with
+   * the operations `fn` returns, atomically; on any error the writer is aborted.
+   */
+  async #staged<T> (fn: (writer: BlockWriter) => Promise<{ result: T, ops: BatchOp[] }>): Promise<T> {
+    const release = await this.#gcLock.readLock()
+    const writer = this.#blocks.writer()
+    try {
+      const { result, ops } = await fn(writer)
       await writer.commit(ops)
-      return results
+      return result
     } catch (err) {
       await writer.abort()
       throw err

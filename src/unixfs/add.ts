@@ -1,4 +1,4 @@
-import { importer, type ImporterOptions } from 'ipfs-unixfs-importer'
+import { importer, type ImporterOptions, type WritableStorage } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import type { AbortOptions } from '@libp2p/interface'
@@ -58,6 +58,45 @@ export interface ImportedFile {
   dagSize: number
 }
 
+/** The byte limit of one upload, shared by all its files, and the signal that cancels it. */
+export interface UploadBudget {
+  maxBytes: number
+  used: number
+  signal?: AbortSignal
+}
+
+/** A budget of `maxBytes` (unlimited when undefined). */
+export function uploadBudget (maxBytes?: number, signal?: AbortSignal): UploadBudget {
+  return { maxBytes: maxBytes ?? Number.MAX_SAFE_INTEGER, used: 0, ...(signal !== undefined ? { signal } : {}) }
+}
+
+/**
+ * Passes `source` through, counting its bytes against `budget` (BODY_TOO_LARGE past the limit,
+ * the signal's reason when aborted) and reporting this file's running byte count.
+ */
+export async function * metered (source: AsyncIterable<Uint8Array>, budget: UploadBudget, onProgress?: (bytes: number, done: boolean) => void): AsyncGenerator<Uint8Array> {
+  let bytes = 0
+  for await (const chunk of source) {
+    budget.signal?.throwIfAborted()
+    bytes += chunk.byteLength
+    budget.used += chunk.byteLength
+    if (budget.used > budget.maxBytes) throw new AppError('BODY_TOO_LARGE', `upload exceeds the limit of ${budget.maxBytes} bytes (api.maxBodyBytes)`)
+    onProgress?.(bytes, false)
+    yield chunk
+  }
+  onProgress?.(bytes, true)
+}
+
+/** The importer's block sink over a staged writer (passing on the ring's release hook). */
+export function writerSink (writer: BlockWriter): WritableStorage {
+  return {
+    put: async (cid: CID, block: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, putOptions?: AbortOptions & { onWritten?: () => void }): Promise<CID> => {
+      await writer.put(cid, block instanceof Uint8Array ? block : await concat(block), putOptions?.onWritten !== undefined ? { onWritten: putOptions.onWritten } : {})
+      return cid
+    }
+  }
+}
+
 /** Options of `importFile`. */
 export interface ImportFileOptions {
   signal?: AbortSignal
@@ -74,34 +113,19 @@ export interface ImportFileOptions {
  * The stream is pulled as the importer consumes it, so memory stays bounded whatever the size.
  */
 export async function importFile (source: AsyncIterable<Uint8Array>, writer: BlockWriter, params: ImportParams, options: ImportFileOptions = {}): Promise<ImportedFile> {
-  let size = 0
-  const maxBytes = options.maxBytes ?? Number.MAX_SAFE_INTEGER
-  async function * counted (): AsyncGenerator<Uint8Array> {
-    for await (const chunk of source) {
-      options.signal?.throwIfAborted()
-      size += chunk.byteLength
-      if (size > maxBytes) throw new AppError('BODY_TOO_LARGE', `upload exceeds the limit of ${maxBytes} bytes (api.maxBodyBytes)`)
-      options.onProgress?.(size)
-      yield chunk
-    }
-  }
+  const budget = uploadBudget(options.maxBytes, options.signal)
+  const counted = metered(source, budget, options.onProgress === undefined ? undefined : bytes => { options.onProgress?.(bytes) })
   let root: { cid: CID, size: bigint } | undefined
-  const sink = {
-    put: async (cid: CID, block: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, putOptions?: AbortOptions & { onWritten?: () => void }): Promise<CID> => {
-      await writer.put(cid, block instanceof Uint8Array ? block : await concat(block), putOptions?.onWritten !== undefined ? { onWritten: putOptions.onWritten } : {})
-      return cid
-    }
-  }
   const ring = ringFor(params, writer, options.hashes)
   try {
-    const content = ring !== undefined ? ring.chunks(counted()) : counted()
-    for await (const entry of importer([{ content }], sink, kuboImporterOptions(params, options.hashes, ring))) root = entry
+    const content = ring !== undefined ? ring.chunks(counted) : counted
+    for await (const entry of importer([{ content }], writerSink(writer), kuboImporterOptions(params, options.hashes, ring))) root = entry
   } finally {
     ring?.close()
   }
   options.signal?.throwIfAborted()
   if (root === undefined) throw new AppError('INTERNAL', 'importer produced no root')
-  return { cid: root.cid, size, dagSize: Number(root.size) }
+  return { cid: root.cid, size: budget.used, dagSize: Number(root.size) }
 }
 
 async function concat (parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {

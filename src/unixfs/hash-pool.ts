@@ -7,7 +7,7 @@ const inlineBelow = 32 * 1024
 
 /**
  * The worker: keeps the shared buffers it is given and hashes regions of them, posting the
- * digest back with the job id.
+ * digest back with the job id (or an error for a region it does not know).
  */
 const workerSource = `
 const { parentPort } = require('node:worker_threads')
@@ -16,8 +16,9 @@ const regions = new Map()
 parentPort.on('message', msg => {
   if (msg.register !== undefined) { regions.set(msg.register, new Uint8Array(msg.buffer)); return }
   if (msg.unregister !== undefined) { regions.delete(msg.unregister); return }
-  const view = regions.get(msg.region).subarray(msg.offset, msg.offset + msg.length)
-  parentPort.postMessage({ id: msg.id, digest: createHash('sha256').update(view).digest() })
+  const region = regions.get(msg.region)
+  if (region === undefined) { parentPort.postMessage({ id: msg.id, error: 'unknown region' }); return }
+  parentPort.postMessage({ id: msg.id, digest: createHash('sha256').update(region.subarray(msg.offset, msg.offset + msg.length)).digest() })
 })
 `
 
@@ -41,8 +42,12 @@ export interface SharedRegion {
 }
 
 interface Job {
+  bytes: Uint8Array
   resolve: (digest: Uint8Array) => void
-  reject: (err: Error) => void
+}
+
+function digestOf (bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest()
 }
 
 /**
@@ -51,7 +56,8 @@ interface Job {
  * memory, allocated once and reused: either a region the caller fills (`share`, used by the
  * chunk ring, no copy at all) or a slot of the pool's own buffer that `sha256(bytes)` copies
  * into. Posting blocks instead costs a fresh allocation on both sides per block, which on this
- * kind of VM made hashing off-thread slower than hashing in place.
+ * kind of VM made hashing off-thread slower than hashing in place. If a worker dies, its jobs
+ * and every later one are hashed in place: the pool slows down, it never fails an add.
  */
 export class HashPool {
   readonly #opts: HashPoolOptions
@@ -62,6 +68,7 @@ export class HashPool {
   #own: SharedRegion | undefined
   #nextJob = 0
   #nextRegion = 0
+  #inline = false
   #closed = false
 
   constructor (options: Partial<HashPoolOptions> = {}) {
@@ -73,25 +80,28 @@ export class HashPool {
     for (let i = 0; i < this.#opts.slots; i++) this.#free.push(i)
   }
 
+  /** True once the pool hashes on the calling thread (a worker failed, or the pool closed). */
+  get inline (): boolean {
+    return this.#inline || this.#closed
+  }
+
   /** A shared region of `bytes` bytes whose contents the workers can hash in place. */
   share (bytes: number): SharedRegion {
-    if (this.#closed) throw new Error('hash pool closed')
     this.#start()
     const id = this.#nextRegion++
     const buffer = new SharedArrayBuffer(bytes)
-    for (const worker of this.#workers) worker.postMessage({ register: id, buffer })
+    const view = new Uint8Array(buffer)
+    if (!this.inline) for (const worker of this.#workers) worker.postMessage({ register: id, buffer })
     return {
-      bytes: new Uint8Array(buffer),
-      sha256: async (offset, length) => await this.#submit(id, offset, length),
-      release: () => { for (const worker of this.#workers) worker.postMessage({ unregister: id }) }
+      bytes: view,
+      sha256: async (offset, length) => await this.#submit(id, view.subarray(offset, offset + length), offset, length),
+      release: () => { if (!this.inline) for (const worker of this.#workers) worker.postMessage({ unregister: id }) }
     }
   }
 
   /** The SHA-256 digest of `bytes` (copied into a slot of the pool's own region). */
   async sha256 (bytes: Uint8Array): Promise<Uint8Array> {
-    if (bytes.length < inlineBelow || bytes.length > this.#opts.slotBytes || this.#closed) {
-      return createHash('sha256').update(bytes).digest()
-    }
+    if (bytes.length < inlineBelow || bytes.length > this.#opts.slotBytes || this.inline) return digestOf(bytes)
     this.#own ??= this.share(this.#opts.slots * this.#opts.slotBytes)
     const own = this.#own
     const slot = this.#free.pop() ?? await new Promise<number>(resolve => { this.#waiting.push(resolve) })
@@ -105,43 +115,55 @@ export class HashPool {
     }
   }
 
-  /** Stops the workers; jobs still running fail. */
+  /** Stops the workers; later and pending jobs are hashed in place. */
   async close (): Promise<void> {
     this.#closed = true
+    this.#hashPendingInline()
     await Promise.all(this.#workers.map(async w => await w.terminate()))
-    this.#failAll(new Error('hash pool closed'))
   }
 
-  async #submit (region: number, offset: number, length: number): Promise<Uint8Array> {
-    if (this.#closed) throw new Error('hash pool closed')
+  async #submit (region: number, bytes: Uint8Array, offset: number, length: number): Promise<Uint8Array> {
+    if (this.inline) return digestOf(bytes)
     const id = this.#nextJob++
     const worker = this.#workers[id % this.#workers.length] as Worker
-    return await new Promise<Uint8Array>((resolve, reject) => {
-      this.#jobs.set(id, { resolve, reject })
+    return await new Promise<Uint8Array>(resolve => {
+      this.#jobs.set(id, { bytes, resolve })
       worker.postMessage({ id, region, offset, length })
     })
   }
 
   #start (): void {
-    if (this.#workers.length > 0) return
+    if (this.#workers.length > 0 || this.inline) return
     for (let i = 0; i < this.#opts.workers; i++) {
       const worker = new Worker(workerSource, { eval: true })
       worker.unref()
-      worker.on('message', ({ id, digest }: { id: number, digest: Uint8Array }) => { this.#done(id, digest) })
-      worker.on('error', err => { this.#failAll(err) })
+      worker.on('message', (msg: { id: number, digest?: Uint8Array, error?: string }) => { this.#done(msg) })
+      worker.on('error', () => { this.#fail() })
+      worker.on('exit', () => { if (!this.#closed) this.#fail() })
       this.#workers.push(worker)
     }
   }
 
-  #done (id: number, digest: Uint8Array): void {
+  #done ({ id, digest }: { id: number, digest?: Uint8Array }): void {
     const job = this.#jobs.get(id)
     if (job === undefined) return
     this.#jobs.delete(id)
-    job.resolve(digest)
+    // a job the worker could not do (it lost the region) is hashed here instead
+    job.resolve(digest ?? digestOf(job.bytes))
   }
 
-  #failAll (err: Error): void {
-    for (const job of this.#jobs.values()) job.reject(err)
-    this.#jobs.clear()
+  /** A worker died: hash everything in place from now on. */
+  #fail (): void {
+    if (this.#inline) return
+    this.#inline = true
+    this.#hashPendingInline()
+    for (const worker of this.#workers) void worker.terminate()
+  }
+
+  #hashPendingInline (): void {
+    for (const [id, job] of this.#jobs) {
+      this.#jobs.delete(id)
+      job.resolve(digestOf(job.bytes))
+    }
   }
 }
