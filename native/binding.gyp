@@ -9,7 +9,8 @@
         "src/gf.cc",
         "src/kernel_gfni.cc",
         "src/kernel_shuffle.cc",
-        "src/kernel_neon.cc"
+        "src/kernel_neon.cc",
+        "src/hash.cc"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-O3", "-fvisibility=hidden"],

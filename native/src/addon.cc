@@ -12,6 +12,9 @@
 
 #include "gf.h"
 
+// native/src/hash.cc: adds hashBackend and sha256Batch (batched SHA-256 for Merkle trees).
+void hash_register(napi_env env, napi_value exports);
+
 namespace {
 
 const uint32_t kMagic = 0x31505352;  // "RSP1"
@@ -153,6 +156,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"apply", nullptr, Apply, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, 3, props);
+  hash_register(env, exports);
   return exports;
 }
 
