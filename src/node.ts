@@ -7,6 +7,8 @@ import type { Logger } from './logger.js'
 import { PinService } from './pins/pin-service.js'
 import { PinStore } from './pins/pin-store.js'
 import { HashPool } from './unixfs/hash-pool.js'
+import { ShardHashers } from './shards/hash-workers.js'
+import { ShardService } from './shards/service.js'
 import type { Repo } from './repo/index.js'
 import { Datastore } from './store/index.js'
 
@@ -29,10 +31,11 @@ export class BtfsNode {
   readonly blocks: BlockStore
   readonly pins: PinService
   readonly files: FilesService
+  readonly shards: ShardService
   readonly #stack: Started[]
   #stopped = false
 
-  private constructor (repo: Repo, log: Logger, datastore: Datastore, stack: Started[], blocks: BlockStore, hashes: HashPool) {
+  private constructor (repo: Repo, log: Logger, datastore: Datastore, stack: Started[], blocks: BlockStore, hashes: HashPool, hashers: ShardHashers) {
     this.repo = repo
     this.log = log
     this.datastore = datastore
@@ -42,6 +45,10 @@ export class BtfsNode {
     const pinStore = new PinStore(datastore)
     this.files = new FilesService({ blocks, datastore, pins: pinStore, gcLock, hashes, logger: log })
     this.pins = new PinService({ blocks, datastore, pins: pinStore, files: this.files.records, gcLock, logger: log })
+    this.shards = new ShardService({
+      files: this.files, blocks, datastore, pins: pinStore, hashers, gcLock, logger: log,
+      sealingSecretPath: repo.paths.filesKey, defaults: repo.config.shards, fsync: repo.config.blocks.fsync
+    })
   }
 
   /** Opens the datastore and starts every service of the node on `repo` (already open and locked). */
@@ -55,7 +62,9 @@ export class BtfsNode {
       stack.push({ name: 'blocks', stop: async () => { await blocks.stop() } })
       const hashes = new HashPool()
       stack.push({ name: 'hashes', stop: async () => { await hashes.close() } })
-      return new BtfsNode(repo, log, datastore, stack, blocks, hashes)
+      const hashers = new ShardHashers()
+      stack.push({ name: 'shard hashers', stop: async () => { await hashers.close() } })
+      return new BtfsNode(repo, log, datastore, stack, blocks, hashes, hashers)
     } catch (err) {
       await stopAll(stack, log)
       await repo.close()

@@ -23,6 +23,13 @@ const BlocksConfig = Type.Object({
   fsync: Type.Boolean({ description: 'fsync block data before an add is acknowledged' })
 }, { additionalProperties: false })
 
+const ShardsConfig = Type.Object({
+  k: Type.Integer({ minimum: 1, maximum: 256, description: 'data shards: any k of k + m rebuild a file' }),
+  m: Type.Integer({ minimum: 0, maximum: 255, description: 'parity shards' }),
+  segmentSize: Type.Integer({ minimum: 4096, maximum: 268435456, description: 'plaintext bytes per encrypted, erasure-coded segment' }),
+  leafSize: Type.Integer({ minimum: 64, maximum: 1048576, description: 'Merkle leaf size over each shard' })
+}, { additionalProperties: false })
+
 const LogConfig = Type.Object({
   level: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
@@ -34,6 +41,7 @@ export const ConfigSchema = Type.Object({
   api: ApiConfig,
   add: AddConfig,
   blocks: BlocksConfig,
+  shards: ShardsConfig,
   log: LogConfig
 }, { additionalProperties: false })
 

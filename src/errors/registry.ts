@@ -9,7 +9,9 @@ export const errorRegistry = {
   INVALID_PATH: { status: 400, message: 'invalid path' },
   MISSING_FILE: { status: 400, message: 'the request carries no file' },
   NOT_A_FILE: { status: 400, message: 'the CID is not a file' },
+  MANIFEST_INVALID: { status: 400, message: 'not a valid btfs-ts shard manifest' },
   UNAUTHORIZED: { status: 401, message: 'missing or wrong API token' },
+  FILE_KEY_UNAVAILABLE: { status: 403, message: 'the file key is sealed to another node' },
   FORBIDDEN_ORIGIN: { status: 403, message: 'cross-origin requests are not allowed on this API' },
   FORBIDDEN_HOST: { status: 403, message: 'requests must address the API by a loopback host name' },
   NOT_FOUND: { status: 404, message: 'not found' },
@@ -26,8 +28,10 @@ export const errorRegistry = {
   REQUEST_ABORTED: { status: 499, message: 'the client closed the request' },
   INTERNAL: { status: 500, message: 'internal error' },
   CORRUPT_BLOCK: { status: 500, message: 'stored block does not match its CID' },
+  SEGMENT_AUTH_FAILED: { status: 500, message: 'a segment failed authentication' },
   CONFIG_INVALID: { status: 500, message: 'invalid configuration' },
   REPO_INVALID: { status: 500, message: 'the repo is missing or damaged' },
+  NOT_ENOUGH_SHARDS: { status: 503, message: 'fewer than k intact shards are available' },
   SHUTTING_DOWN: { status: 503, message: 'the node is shutting down' }
 } as const satisfies Record<string, { status: number, message: string }>
 

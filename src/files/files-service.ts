@@ -3,8 +3,8 @@ import type { Mortice } from 'mortice'
 import type { CID } from 'multiformats/cid'
 import { AppError, isAppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import type { BlockStore, BlockWriter } from '../blocks/index.js'
-import type { BatchOp, Datastore } from '../store/index.js'
+import { staged, type BlockStore } from '../blocks/index.js'
+import type { Datastore } from '../store/index.js'
 import { importer } from 'ipfs-unixfs-importer'
 import { importFile, kuboImporterOptions, metered, uploadBudget, writerSink } from '../unixfs/add.js'
 import { chunkerName, type ImportParams } from '../unixfs/params.js'
@@ -108,7 +108,7 @@ export class FilesService {
    * visible in one atomic commit; on any error or abort nothing is left behind.
    */
   async add (source: AsyncIterable<Uint8Array>, options: AddOptions): Promise<AddResult> {
-    return await this.#staged(async writer => {
+    return await staged(this.#blocks, this.#gcLock, async writer => {
       const imported = await importFile(source, writer, options.params, { ...options, ...(this.#hashes !== undefined ? { hashes: this.#hashes } : {}) })
       const now = new Date().toISOString()
       const named = options.name !== undefined ? { name: options.name } : {}
@@ -134,7 +134,7 @@ export class FilesService {
    * committed at once after the last entry; results are returned only after the commit.
    */
   async addAll (entries: AsyncIterable<{ path: string, content?: AsyncIterable<Uint8Array> }>, options: AddOptions & { wrapWithDirectory?: boolean, onEntryProgress?: (path: string, bytes: number, done: boolean) => void }): Promise<ImportedEntry[]> {
-    return await this.#staged(async writer => {
+    return await staged(this.#blocks, this.#gcLock, async writer => {
       const budget = uploadBudget(options.maxBytes, options.signal)
       const candidates = async function * (): AsyncGenerator<{ path: string, content?: AsyncIterable<Uint8Array> }> {
         for await (const { path, content } of entries) {
@@ -151,25 +151,6 @@ export class FilesService {
       const roots = results.filter(r => options.wrapWithDirectory === true ? r.path === '' : !r.path.includes('/'))
       return { result: results, ops: options.pin ? roots.map(r => this.#pins.putOp(r.cid, { type: 'recursive', created: now })) : [] }
     })
-  }
-
-  /**
-   * Runs `fn` with a staged block writer under the shared GC lock, then commits the blocks with
-   * the operations `fn` returns, atomically; on any error the writer is aborted.
-   */
-  async #staged<T> (fn: (writer: BlockWriter) => Promise<{ result: T, ops: BatchOp[] }>): Promise<T> {
-    const release = await this.#gcLock.readLock()
-    const writer = this.#blocks.writer()
-    try {
-      const { result, ops } = await fn(writer)
-      await writer.commit(ops)
-      return result
-    } catch (err) {
-      await writer.abort()
-      throw err
-    } finally {
-      release()
-    }
   }
 
   /** Resolves an IPFS path to the CID it names (directories walked with the UnixFS exporter). */

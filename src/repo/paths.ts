@@ -11,6 +11,8 @@ export interface RepoPaths {
   api: string
   keystore: string
   identityKey: string
+  /** Secret that seals the file keys of shard manifests (created on first use). */
+  filesKey: string
   blocks: string
   datastore: string
 }
@@ -36,6 +38,7 @@ export function repoPaths (root: string): RepoPaths {
     api: join(root, 'api'),
     keystore: join(root, 'keystore'),
     identityKey: join(root, 'keystore', 'identity.key'),
+    filesKey: join(root, 'keystore', 'files.key'),
     blocks: join(root, 'blocks'),
     datastore: join(root, 'datastore')
   }

@@ -10,7 +10,9 @@ export const buckets = {
   /** CID string as given -> PinRecord (JSON) */
   pins: 'pins',
   /** root CID string -> FileRecord (JSON): name, size, import parameters, time added */
-  files: 'files'
+  files: 'files',
+  /** `<plaintext root CID>/<manifest CID>` -> ManifestRecord (JSON): shard sets made of a file */
+  manifests: 'manifests'
 } as const
 
 export type BucketName = typeof buckets[keyof typeof buckets]

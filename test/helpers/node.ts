@@ -1,16 +1,25 @@
 import '../../src/polyfill.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Test } from 'tap'
 import { BtfsNode } from '../../src/node.js'
 import { Repo } from '../../src/repo/index.js'
 import { silentLogger } from '../../src/logger.js'
 import type { Config } from '../../src/config/index.js'
 
-/** Starts an in-process node on a fresh repo in `t.testdir()` (call it once per test); stopped at teardown. */
-export async function startTestNode (t: Test, config: Partial<Config> = {}): Promise<BtfsNode> {
-  const root = t.testdir()
+/**
+ * Starts an in-process node on a fresh repo, stopped (and, for `fresh`, deleted) at teardown. The
+ * repo is `t.testdir()` (which a test can only have one of); pass `fresh` for more nodes.
+ */
+export async function startTestNode (t: Test, config: Partial<Config> = {}, fresh = false): Promise<BtfsNode> {
+  const root = fresh ? await mkdtemp(join(tmpdir(), 'btfs-ts-test-')) : t.testdir()
   await Repo.init(root, { ...config, blocks: { fsync: false, ...config.blocks } })
   const node = await BtfsNode.start(await Repo.open(root, 'test'), silentLogger())
-  t.teardown(async () => { await node.stop() })
+  t.teardown(async () => {
+    await node.stop()
+    if (fresh) await rm(root, { recursive: true, force: true })
+  })
   return node
 }
 
