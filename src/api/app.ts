@@ -11,6 +11,7 @@ import { pinRoutes } from './routes/pins.js'
 import { infoRoutes } from './routes/info.js'
 import { gatewayRoutes } from './routes/gateway.js'
 import { kuboRoutes } from './routes/kubo.js'
+import { shardRoutes } from './routes/shards.js'
 
 /** A route as registered, for the spec-conformance test and /openapi.json checks. */
 export interface RegisteredRoute {
@@ -59,5 +60,6 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
   await app.register(pinRoutes, routeOptions)
   await app.register(gatewayRoutes, routeOptions)
   await app.register(kuboRoutes, routeOptions)
+  await app.register(shardRoutes, routeOptions)
   return app
 }

@@ -1,5 +1,7 @@
 import type { LsResult } from '../files/files-service.js'
 import type { ListedPin, PinListType } from '../pins/pin-service.js'
+import type { ManifestRecord } from '../shards/service.js'
+import type { ManifestView } from '../shards/view.js'
 
 /** Options of `Core.add` (unset ones take the node's defaults). */
 export interface CoreAddOptions {
@@ -9,6 +11,16 @@ export interface CoreAddOptions {
   pin?: boolean
   name?: string
   onProgress?: (bytes: number) => void
+}
+
+/** Options of `Core.shardsEncode` (unset ones take config `shards.*`). */
+export interface ShardEncodeOptions {
+  outDir: string
+  k?: number
+  m?: number
+  segmentSize?: number
+  leafSize?: number
+  public?: boolean
 }
 
 /** Identity of a node, as `btfs-ts id` prints it. */
@@ -32,6 +44,9 @@ export interface Core {
   pinRm: (cid: string) => Promise<void>
   pinLs: (type?: PinListType) => Promise<ListedPin[]>
   gc: () => Promise<{ removed: string[], freedBytes: number }>
+  shardsEncode: (cid: string, options: ShardEncodeOptions) => Promise<ManifestView>
+  shardsDecode: (manifest: string, fromDir: string) => Promise<AsyncIterable<Uint8Array>>
+  shardsList: (root?: string) => Promise<ManifestRecord[]>
   id: () => Promise<CoreId>
   version: () => Promise<Record<string, unknown>>
   close: () => Promise<void>

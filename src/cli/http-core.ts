@@ -2,7 +2,9 @@ import { Readable } from 'node:stream'
 import { AppError, type ErrorCode, errorRegistry } from '../errors/index.js'
 import type { LsResult } from '../files/files-service.js'
 import type { ListedPin, PinListType } from '../pins/pin-service.js'
-import type { Core, CoreAddOptions, CoreId } from './core.js'
+import type { Core, CoreAddOptions, CoreId, ShardEncodeOptions } from './core.js'
+import type { ManifestRecord } from '../shards/service.js'
+import type { ManifestView } from '../shards/view.js'
 
 /** A Core that talks to a running daemon over its HTTP API. */
 export class HttpCore implements Core {
@@ -80,6 +82,22 @@ export class HttpCore implements Core {
 
   async gc (): Promise<{ removed: string[], freedBytes: number }> {
     return await this.#json('POST', '/repo/gc')
+  }
+
+  async shardsEncode (cid: string, options: ShardEncodeOptions): Promise<ManifestView> {
+    return await this.#json('POST', '/shards/encode', {
+      cid, out: options.outDir, k: options.k, m: options.m, 'segment-size': options.segmentSize, 'leaf-size': options.leafSize, public: options.public
+    })
+  }
+
+  async shardsDecode (manifest: string, fromDir: string): Promise<AsyncIterable<Uint8Array>> {
+    const response = await this.#request('POST', '/shards/decode', { query: { manifest, from: fromDir } })
+    if (response.body === null) return (async function * () {})()
+    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
+  }
+
+  async shardsList (root?: string): Promise<ManifestRecord[]> {
+    return (await this.#json<{ manifests: ManifestRecord[] }>('GET', '/shards', { root })).manifests
   }
 
   async id (): Promise<CoreId> {

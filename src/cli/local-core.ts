@@ -4,7 +4,9 @@ import { nodeIdentity, versionInfo } from '../node-info.js'
 import type { ListedPin, PinListType } from '../pins/pin-service.js'
 import { parseCid, parseIpfsPath } from '../unixfs/ipfs-path.js'
 import { resolveImportParams } from '../unixfs/params.js'
-import type { Core, CoreAddOptions, CoreId } from './core.js'
+import type { Core, CoreAddOptions, CoreId, ShardEncodeOptions } from './core.js'
+import type { ManifestRecord } from '../shards/service.js'
+import { manifestView, type ManifestView } from '../shards/view.js'
 
 /** A Core on an in-process node (the CLI's mode when no daemon runs on the repo). */
 export class LocalCore implements Core {
@@ -53,6 +55,25 @@ export class LocalCore implements Core {
   async gc (): Promise<{ removed: string[], freedBytes: number }> {
     const result = await this.#node.pins.gc()
     return { removed: result.removed.map(c => c.toString()), freedBytes: result.freedBytes }
+  }
+
+  async shardsEncode (cid: string, options: ShardEncodeOptions): Promise<ManifestView> {
+    const params = {
+      ...(options.k !== undefined ? { k: options.k } : {}),
+      ...(options.m !== undefined ? { m: options.m } : {}),
+      ...(options.segmentSize !== undefined ? { segmentSize: options.segmentSize } : {}),
+      ...(options.leafSize !== undefined ? { leafSize: options.leafSize } : {})
+    }
+    const result = await this.#node.shards.encode(parseCid(cid), { outDir: options.outDir, params, public: options.public === true })
+    return manifestView(result.manifestCid.toString(), result.manifest)
+  }
+
+  async shardsDecode (manifest: string, fromDir: string): Promise<AsyncIterable<Uint8Array>> {
+    return (await this.#node.shards.decode(parseCid(manifest), { fromDir })).stream
+  }
+
+  async shardsList (root?: string): Promise<ManifestRecord[]> {
+    return await this.#node.shards.list(root === undefined ? undefined : parseCid(root))
   }
 
   async id (): Promise<CoreId> {

@@ -7,6 +7,7 @@ import { resolveRepoPath } from '../repo/paths.js'
 import { registerFileCommands } from './commands/files.js'
 import { registerNodeCommands } from './commands/node.js'
 import { registerPinCommands } from './commands/pins.js'
+import { registerShardCommands } from './commands/shards.js'
 import type { CliContext } from './context.js'
 import { openCore } from './open-core.js'
 
@@ -36,6 +37,7 @@ export function buildProgram (): Command {
   registerNodeCommands(program, ctx)
   registerFileCommands(program, ctx)
   registerPinCommands(program, ctx)
+  registerShardCommands(program, ctx)
   return program
 }
 

@@ -78,7 +78,8 @@ export function registerFileCommands (program: Command, ctx: CliContext): void {
     })
 }
 
-function toInt (value: string): number {
+/** Parses a non-negative integer option. */
+export function toInt (value: string): number {
   const n = Number(value)
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a non-negative integer: ${value}`)
   return n
