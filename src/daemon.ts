@@ -9,6 +9,12 @@ export interface DaemonOptions {
   repoPath: string
   /** Overrides api.address (host:port). */
   api?: string
+  /** Turns host mode on (host.enabled) for this run. */
+  host?: boolean
+  /** Overrides network.listen. */
+  listen?: string[]
+  /** Overrides network.bootstrap. */
+  bootstrap?: string[]
   /** Where to print the human banner (stdout by default). */
   out?: (line: string) => void
 }
@@ -33,18 +39,28 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     out(`initialized btfs-ts repo at ${options.repoPath} (peer id ${init.peerId})`)
   }
   const repo = await Repo.open(options.repoPath, 'daemon')
-  if (options.api !== undefined) repo.override(setConfigValue(repo.config, 'api.address', options.api))
+  try {
+    if (options.api !== undefined) repo.override(setConfigValue(repo.config, 'api.address', options.api))
+    if (options.host === true) repo.override(setConfigValue(repo.config, 'host.enabled', true))
+    if (options.listen !== undefined) repo.override(setConfigValue(repo.config, 'network.listen', options.listen))
+    if (options.bootstrap !== undefined) repo.override(setConfigValue(repo.config, 'network.bootstrap', options.bootstrap))
+  } catch (err) {
+    await repo.close()
+    throw err
+  }
   const log = createLogger(repo.config.log.level)
-  const node = await BtfsNode.start(repo, log)
+  const node = await BtfsNode.start(repo, log, { network: true })
   let api: ApiServer
   try {
-    api = await startApiServer(node, repo.config.api.address, log)
+    api = await startApiServer(node, repo.config.api.address, log, () => node.online.network.addresses())
   } catch (err) {
     await node.stop()
     throw err
   }
   out(`peer id: ${repo.identity.peerId.toString()}`)
   out(`repo: ${options.repoPath}`)
+  for (const addr of node.online.network.addresses()) out(`swarm listening on ${addr}`)
+  out(`wallet: ${node.online.wallet.address}${repo.config.host.enabled ? ' (host mode)' : ''}`)
   out(`API server listening on ${api.url}`)
   out('daemon is ready')
   let stopping: Promise<void> | undefined

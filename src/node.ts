@@ -11,6 +11,33 @@ import { ShardHashers } from './shards/hash-workers.js'
 import { ShardService } from './shards/service.js'
 import type { Repo } from './repo/index.js'
 import { Datastore } from './store/index.js'
+import { ContractStore } from './contracts/store.js'
+import { HostService, type HostSettings } from './host/host-service.js'
+import { HostShardStore } from './host/shard-store.js'
+import { Network } from './network/network.js'
+import { HostDirectory } from './storage/directory.js'
+import { Retriever } from './storage/retrieve.js'
+import { UploadService } from './storage/upload.js'
+import { Wallet } from './wallet/wallet.js'
+import { AppError } from './errors/index.js'
+import { readConfigFile, writeConfigFile } from './repo/repo.js'
+import { setConfigValue } from './config/index.js'
+
+/** The networked services: present in the daemon, absent in the CLI's offline mode. */
+export interface Online {
+  network: Network
+  wallet: Wallet
+  contracts: ContractStore
+  host: HostService
+  directory: HostDirectory
+  uploads: UploadService
+  retriever: Retriever
+}
+
+export interface NodeOptions {
+  /** Start libp2p, the host role and the renter's storage services (the daemon does). */
+  network?: boolean
+}
 
 /** A started service, stopped in reverse start order. */
 interface Started {
@@ -32,10 +59,11 @@ export class BtfsNode {
   readonly pins: PinService
   readonly files: FilesService
   readonly shards: ShardService
+  readonly #online?: Online
   readonly #stack: Started[]
   #stopped = false
 
-  private constructor (repo: Repo, log: Logger, datastore: Datastore, stack: Started[], blocks: BlockStore, hashes: HashPool, hashers: ShardHashers) {
+  private constructor (repo: Repo, log: Logger, datastore: Datastore, stack: Started[], blocks: BlockStore, hashes: HashPool, hashers: ShardHashers, online?: (node: BtfsNode) => Online) {
     this.repo = repo
     this.log = log
     this.datastore = datastore
@@ -49,10 +77,22 @@ export class BtfsNode {
       files: this.files, blocks, datastore, pins: pinStore, hashers, gcLock, logger: log,
       sealingSecretPath: repo.paths.filesKey, defaults: repo.config.shards, fsync: repo.config.blocks.fsync
     })
+    this.#online = online?.(this)
+  }
+
+  /** The networked services; NETWORK_OFFLINE in offline mode. */
+  get online (): Online {
+    if (this.#online === undefined) throw new AppError('NETWORK_OFFLINE', 'this command needs the daemon: start it with "btfs-ts daemon"')
+    return this.#online
+  }
+
+  /** True when the networked services run. */
+  get isOnline (): boolean {
+    return this.#online !== undefined
   }
 
   /** Opens the datastore and starts every service of the node on `repo` (already open and locked). */
-  static async start (repo: Repo, log: Logger): Promise<BtfsNode> {
+  static async start (repo: Repo, log: Logger, options: NodeOptions = {}): Promise<BtfsNode> {
     const stack: Started[] = []
     try {
       const datastore = await Datastore.open(repo.paths.datastore, log)
@@ -64,7 +104,35 @@ export class BtfsNode {
       stack.push({ name: 'hashes', stop: async () => { await hashes.close() } })
       const hashers = new ShardHashers()
       stack.push({ name: 'shard hashers', stop: async () => { await hashers.close() } })
-      return new BtfsNode(repo, log, datastore, stack, blocks, hashes, hashers)
+      if (options.network !== true) return new BtfsNode(repo, log, datastore, stack, blocks, hashes, hashers)
+      const { config, paths } = repo
+      const wallet = await Wallet.open(paths.walletKey)
+      const contracts = new ContractStore(datastore)
+      const network = await Network.start({ privateKey: repo.identity.privateKey, ...config.network, logger: log.child({ component: 'network' }) })
+      stack.push({ name: 'network', stop: async () => { await network.stop() } })
+      const chainId = config.wallet.chainId
+      const saveSettings = async (settings: HostSettings): Promise<void> => {
+        await writeConfigFile(paths.config, setConfigValue(await readConfigFile(paths.config), 'host', settings))
+        repo.override(setConfigValue(repo.config, 'host', settings))
+      }
+      const host = new HostService({ network, wallet, contracts, shards: new HostShardStore(paths.shards), logger: log.child({ component: 'host' }), chainId, settings: config.host, saveSettings })
+      await host.start()
+      stack.push({ name: 'host', stop: async () => { await host.stop() } })
+      const directory = new HostDirectory({ network, datastore, logger: log.child({ component: 'hosts' }), chainId, refreshSeconds: config.storage.hostsRefresh })
+      const online = (n: BtfsNode): Online => {
+        const retriever = new Retriever({ network, contracts, shards: n.shards, logger: log.child({ component: 'retrieve' }), tmpDir: paths.tmp, extra: config.storage.retrieveExtra })
+        const uploads = new UploadService({
+          network, wallet, contracts, shards: n.shards, files: n.files, directory, datastore, logger: log.child({ component: 'upload' }), chainId,
+          defaults: { k: config.shards.k, m: config.shards.m, ...config.storage }
+        })
+        return { network, wallet, contracts, host, directory, uploads, retriever }
+      }
+      const created = new BtfsNode(repo, log, datastore, stack, blocks, hashes, hashers, online)
+      const services = created.online
+      await services.retriever.start()
+      await services.uploads.start()
+      stack.push({ name: 'uploads', stop: async () => { await services.uploads.stop() } })
+      return created
     } catch (err) {
       await stopAll(stack, log)
       await repo.close()

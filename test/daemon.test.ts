@@ -3,18 +3,11 @@ import { connect } from 'node:net'
 import { readdir, readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { waitFor } from './helpers/wait.js'
 import { spawnDaemon, runCli } from './helpers/daemon.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 
 t.setTimeout(120000)
-
-async function waitFor (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
 
 async function addRaw (url: string, data: Uint8Array, query = ''): Promise<string> {
   const res = await fetch(`${url}/add${query}`, { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })

@@ -12,6 +12,7 @@ import { infoRoutes } from './routes/info.js'
 import { gatewayRoutes } from './routes/gateway.js'
 import { kuboRoutes } from './routes/kubo.js'
 import { shardRoutes } from './routes/shards.js'
+import { networkRoutes } from './routes/network.js'
 
 /** A route as registered, for the spec-conformance test and /openapi.json checks. */
 export interface RegisteredRoute {
@@ -61,5 +62,6 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
   await app.register(gatewayRoutes, routeOptions)
   await app.register(kuboRoutes, routeOptions)
   await app.register(shardRoutes, routeOptions)
+  await app.register(networkRoutes, routeOptions)
   return app
 }

@@ -30,6 +30,39 @@ const ShardsConfig = Type.Object({
   leafSize: Type.Integer({ minimum: 64, maximum: 1048576, description: 'Merkle leaf size over each shard' })
 }, { additionalProperties: false })
 
+const Decimal = (description: string): ReturnType<typeof Type.String> => Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description })
+
+const NetworkConfig = Type.Object({
+  listen: Type.Array(Type.String(), { description: 'libp2p listen multiaddrs' }),
+  announce: Type.Array(Type.String(), { description: 'multiaddrs announced to peers instead of the listen addresses (empty: listen addresses)' }),
+  bootstrap: Type.Array(Type.String(), { description: 'multiaddrs (with /p2p/<peer id>) dialled at start' }),
+  protocolPrefix: Type.String({ pattern: '^/[a-z0-9-]+$', description: 'prefix of the Kad-DHT protocol: only nodes with the same prefix form a network' })
+}, { additionalProperties: false })
+
+const HostConfig = Type.Object({
+  enabled: Type.Boolean({ description: 'sell storage (also `daemon --host`)' }),
+  price: Decimal('price per GiB per 30-day month, in BTT base units (1 BTT = 10^18)'),
+  capacity: Type.Integer({ minimum: 0, description: 'bytes of shard data this host accepts in total' }),
+  minDuration: Type.Integer({ minimum: 1, description: 'shortest contract accepted, in days' }),
+  maxDuration: Type.Integer({ minimum: 1, description: 'longest contract accepted, in days' }),
+  collateral: Decimal('collateral the host stakes per contract, in BTT base units (advertised)'),
+  adTtl: Type.Integer({ minimum: 10, description: 'seconds a signed host ad stays valid' }),
+  reprovideInterval: Type.Integer({ minimum: 1, description: 'seconds between re-signing the ad and re-providing it on the DHT' })
+}, { additionalProperties: false })
+
+const StorageConfig = Type.Object({
+  duration: Type.Integer({ minimum: 1, description: 'contract duration of an upload when the request gives none, in days' }),
+  maxPrice: Decimal('highest price per GiB-month accepted from a host when the request gives none, in BTT base units'),
+  retrieveExtra: Type.Integer({ minimum: 0, maximum: 256, description: 'shards fetched beyond k when rebuilding from hosts (the first k verified win)' }),
+  uploadRate: Type.Integer({ minimum: 0, description: 'cap on upload bytes per second to hosts, all shards together (0: none)' }),
+  hostsRefresh: Type.Integer({ minimum: 1, description: 'seconds a discovered host list is reused before asking the DHT again' }),
+  maxAttempts: Type.Integer({ minimum: 1, description: 'hosts tried per shard before the upload fails' })
+}, { additionalProperties: false })
+
+const WalletConfig = Type.Object({
+  chainId: Type.Integer({ minimum: 1, description: 'chain id in the TIP-712 domain of ads and contracts (TRON mainnet 728126428)' })
+}, { additionalProperties: false })
+
 const LogConfig = Type.Object({
   level: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
@@ -42,6 +75,10 @@ export const ConfigSchema = Type.Object({
   add: AddConfig,
   blocks: BlocksConfig,
   shards: ShardsConfig,
+  network: NetworkConfig,
+  host: HostConfig,
+  storage: StorageConfig,
+  wallet: WalletConfig,
   log: LogConfig
 }, { additionalProperties: false })
 

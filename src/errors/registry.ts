@@ -10,6 +10,7 @@ export const errorRegistry = {
   MISSING_FILE: { status: 400, message: 'the request carries no file' },
   NOT_A_FILE: { status: 400, message: 'the CID is not a file' },
   MANIFEST_INVALID: { status: 400, message: 'not a valid btfs-ts shard manifest' },
+  NOT_A_HOST: { status: 400, message: 'host mode is off on this node (daemon --host or host.enabled)' },
   UNAUTHORIZED: { status: 401, message: 'missing or wrong API token' },
   FILE_KEY_UNAVAILABLE: { status: 403, message: 'the file key is sealed to another node' },
   FORBIDDEN_ORIGIN: { status: 403, message: 'cross-origin requests are not allowed on this API' },
@@ -25,13 +26,17 @@ export const errorRegistry = {
   BODY_TOO_LARGE: { status: 413, message: 'request body exceeds api.maxBodyBytes' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'requested range not satisfiable' },
+  NO_HOSTS: { status: 409, message: 'not enough hosts accept these terms' },
   REQUEST_ABORTED: { status: 499, message: 'the client closed the request' },
   INTERNAL: { status: 500, message: 'internal error' },
   CORRUPT_BLOCK: { status: 500, message: 'stored block does not match its CID' },
   SEGMENT_AUTH_FAILED: { status: 500, message: 'a segment failed authentication' },
   CONFIG_INVALID: { status: 500, message: 'invalid configuration' },
   REPO_INVALID: { status: 500, message: 'the repo is missing or damaged' },
+  PROTOCOL_ERROR: { status: 502, message: 'a peer broke the wire protocol' },
+  PEER_REJECTED: { status: 502, message: 'the peer rejected the request' },
   NOT_ENOUGH_SHARDS: { status: 503, message: 'fewer than k intact shards are available' },
+  NETWORK_OFFLINE: { status: 503, message: 'the network is not running (offline mode)' },
   SHUTTING_DOWN: { status: 503, message: 'the node is shutting down' }
 } as const satisfies Record<string, { status: number, message: string }>
 

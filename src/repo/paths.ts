@@ -13,6 +13,12 @@ export interface RepoPaths {
   identityKey: string
   /** Secret that seals the file keys of shard manifests (created on first use). */
   filesKey: string
+  /** The TRON wallet's secp256k1 private key (hex), apart from the libp2p identity. */
+  walletKey: string
+  /** Host side: shard files, by CID, and their partial uploads. */
+  shards: string
+  /** Scratch space (shards fetched for a rebuild); emptied at start. */
+  tmp: string
   blocks: string
   datastore: string
 }
@@ -39,6 +45,9 @@ export function repoPaths (root: string): RepoPaths {
     keystore: join(root, 'keystore'),
     identityKey: join(root, 'keystore', 'identity.key'),
     filesKey: join(root, 'keystore', 'files.key'),
+    walletKey: join(root, 'keystore', 'wallet.key'),
+    shards: join(root, 'shards'),
+    tmp: join(root, 'tmp'),
     blocks: join(root, 'blocks'),
     datastore: join(root, 'datastore')
   }

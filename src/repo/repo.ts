@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { AppError } from '../errors/index.js'
 import { applyEnv, defaultConfig, mergeConfig, validateConfig, type Config } from '../config/index.js'
+import { createWalletKey } from '../wallet/wallet.js'
 import { createIdentity, loadIdentity, writeFileAtomic, type Identity } from './identity.js'
 import { acquireLock, type RepoLock } from './lock.js'
 import { repoPaths, repoVersion, type RepoPaths } from './paths.js'
@@ -49,6 +50,7 @@ export class Repo {
     const merged = validateConfig(mergeConfig(defaultConfig(), config), 'init options')
     await writeFileAtomic(paths.config, JSON.stringify(merged, null, 2) + '\n', 0o600)
     const identity = await createIdentity(paths.identityKey)
+    await createWalletKey(paths.walletKey)
     await mkdir(paths.blocks, { recursive: true })
     await mkdir(paths.datastore, { recursive: true })
     await writeFileAtomic(paths.version, `${repoVersion}\n`)

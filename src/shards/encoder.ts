@@ -20,7 +20,8 @@ export interface EncodeInput {
   params: ShardParams
   key: Uint8Array
   fileId: Uint8Array
-  hashers: ShardHashers
+  /** Computes every shard's CID and Merkle root; without it the digests are not computed (returns []). */
+  hashers?: ShardHashers
   /** k + m sinks, or none to compute the digests only. */
   sinks?: ShardSink[]
   codec?: ErasureCodec
@@ -42,7 +43,7 @@ export async function encodeShards (input: EncodeInput): Promise<ShardDigests[]>
   const layout = new ShardLayout(input.size, segmentSize, k)
   const codec = input.codec ?? createCodec(k, m)
   const slots = Array.from({ length: input.slots ?? 2 }, () => new Uint8Array(new SharedArrayBuffer(n * layout.maxPieceSize)))
-  const job = input.hashers.begin(n, leafSize, slots)
+  const job = input.hashers?.begin(n, leafSize, slots)
   const free = slots.map((_, i) => i)
   const waiting: Array<(slot: number) => void> = []
   const release = (slot: number): void => { const next = waiting.shift(); if (next !== undefined) next(slot); else free.push(slot) }
@@ -63,7 +64,7 @@ export async function encodeShards (input: EncodeInput): Promise<ShardDigests[]>
       const pieces = Array.from({ length: n }, (_, i) => bytes.subarray(i * p, (i + 1) * p))
       codec.encode(pieces.slice(0, k), pieces.slice(k))
       const writes = input.sinks?.map((sink, i) => (sinkChains[i] = (sinkChains[i] as Promise<void>).then(async () => { await sink.write(pieces[i] as Uint8Array) }))) ?? []
-      const done: Promise<void> = Promise.all([job.segment(slot, segment.index, p), ...writes])
+      const done: Promise<void> = Promise.all([job?.segment(slot, segment.index, p), ...writes])
         .then(() => { release(slot) }, err => { failure ??= err; release(slot) })
         .finally(() => { inFlight.delete(done) })
       inFlight.add(done)
@@ -71,9 +72,9 @@ export async function encodeShards (input: EncodeInput): Promise<ShardDigests[]>
     await reader.end()
     await Promise.all(inFlight)
     if (failure !== undefined) throw failure
-    return await job.end()
+    return await job?.end() ?? []
   } catch (err) {
-    job.cancel()
+    job?.cancel()
     await reader.close().catch(() => {})
     await Promise.allSettled(inFlight)
     throw err

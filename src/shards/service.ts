@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import type { Mortice } from 'mortice'
-import type { CID } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
@@ -15,7 +15,7 @@ import { decodeShards, fileShardSource, shardMatches, type ShardSource } from '.
 import { encodeShards, type ShardSink } from './encoder.js'
 import type { ShardHashers } from './hash-workers.js'
 import { loadSealingSecret, sealFileKey, unsealFileKey } from './keys.js'
-import { decodeManifest, encodeManifest, manifestFormat, manifestVersion, type Manifest } from './manifest.js'
+import { decodeManifest, encodeManifest, manifestFormat, manifestParams, manifestVersion, type Manifest } from './manifest.js'
 import { checkShardParams, type ShardParams } from './params.js'
 
 /** What the `manifests` bucket keeps per shard set. */
@@ -92,17 +92,7 @@ export class ShardService {
       handles.length = 0
       const shards = digests.map((d, index) => ({ index, cid: d.cid, size: d.size, merkleRoot: d.merkleRoot }))
       for (const shard of shards) await rename(partial[shard.index] as string, join(options.outDir, shard.cid.toString()))
-      const sealed = options.public === true ? { clear: key } : { sealed: sealFileKey(await loadSealingSecret(this.#c.sealingSecretPath), key, fileId, root.bytes) }
-      const manifest: Manifest = {
-        format: manifestFormat,
-        version: manifestVersion,
-        root,
-        size: file.size,
-        cipher: { name: 'aes-256-gcm', fileId, key: sealed },
-        erasure: { name: 'reed-solomon-gf256', k: params.k, m: params.m, segmentSize: params.segmentSize },
-        merkle: { name: 'sha2-256-rfc6962', leafSize: params.leafSize },
-        shards
-      }
+      const manifest = await this.#manifestOf(root, file.size, params, { key, fileId }, shards, options.public === true)
       const manifestCid = await this.#store(manifest)
       await writeFile(join(options.outDir, manifestCid.toString()), (await encodeManifest(manifest)).bytes)
       const ms = Date.now() - started
@@ -116,13 +106,44 @@ export class ShardService {
   }
 
   /**
+   * Computes the shards of the stored file `root` without writing them (CIDs and Merkle roots
+   * only) and stores its manifest: the first step of an upload, whose contracts need every
+   * shard's CID and root before the first byte is sent.
+   */
+  async prepare (root: CID, options: { params?: Partial<ShardParams>, public?: boolean, signal?: AbortSignal } = {}): Promise<EncodeResult> {
+    const params = checkShardParams({ ...this.#c.defaults, ...options.params })
+    const file = await this.#c.files.open({ cid: root, segments: [] }, options.signal)
+    const secrets = newFileSecrets()
+    const digests = await encodeShards({ source: file.read({ signal: options.signal }), size: file.size, params, ...secrets, hashers: this.#c.hashers, signal: options.signal })
+    const shards = digests.map((d, index) => ({ index, cid: d.cid, size: d.size, merkleRoot: d.merkleRoot }))
+    const manifest = await this.#manifestOf(root, file.size, params, secrets, shards, options.public === true)
+    return { manifestCid: await this.#store(manifest), manifest }
+  }
+
+  /**
+   * Encodes the manifest's file again (same key and file id, so the same bytes: AES-GCM with
+   * counter nonces is deterministic) and hands shard i to `sinks[i]`; shards without a sink are
+   * computed and dropped. Needs the file in the local store. Hashing is skipped: the manifest
+   * already has the digests and the receiving host checks them.
+   */
+  async stream (manifest: Manifest, sinks: Array<ShardSink | undefined>, signal?: AbortSignal): Promise<void> {
+    const key = await this.fileKey(manifest)
+    const file = await this.#c.files.open({ cid: manifest.root, segments: [] }, signal)
+    const drop: ShardSink = { write: async () => {} }
+    await encodeShards({
+      source: file.read({ signal }), size: file.size, params: manifestParams(manifest), key, fileId: manifest.cipher.fileId,
+      sinks: manifest.shards.map((_, i) => sinks[i] ?? drop), signal
+    })
+  }
+
+  /**
    * Rebuilds the file of `manifestCid` from the shard files in `fromDir`: shards are checked
    * against their CIDs (data shards first) until k intact ones are found; a damaged or missing one
    * is simply not used. Returns the manifest and the plaintext stream.
    */
   async decode (manifestCid: CID, options: { fromDir: string, offset?: number, length?: number, signal?: AbortSignal }): Promise<{ manifest: Manifest, stream: AsyncGenerator<Uint8Array> }> {
     const manifest = await this.manifest(manifestCid, options.fromDir)
-    const key = await this.#fileKey(manifest)
+    const key = await this.fileKey(manifest)
     const { k } = manifest.erasure
     const sources: Array<ShardSource | undefined> = manifest.shards.map(() => undefined)
     let good = 0
@@ -138,19 +159,29 @@ export class ShardService {
         await source.close?.()
       }
     }
-    const close = async (): Promise<void> => { await Promise.all(sources.map(async s => { await s?.close?.() })) }
     if (good < k) {
-      await close()
+      await Promise.all(sources.map(async s => { await s?.close?.() }))
       throw new AppError('NOT_ENOUGH_SHARDS', `only ${good} intact shards of ${manifest.shards.length} in ${options.fromDir}; any ${k} are needed`, { details: { intact: good, needed: k } })
     }
-    const stream = (async function * () {
-      try {
-        yield * decodeShards({ manifest, key, sources, offset: options.offset, length: options.length, signal: options.signal })
-      } finally {
-        await close()
-      }
-    })()
-    return { manifest, stream }
+    return { manifest, stream: decodeVerified(manifest, key, sources, options) }
+  }
+
+  /**
+   * The plaintext of `manifest` from `sources` already checked against their CIDs (at least k);
+   * every source is closed when the stream ends, fails or is abandoned.
+   */
+  async open (manifest: Manifest, sources: Array<ShardSource | undefined>, options: { offset?: number, length?: number, signal?: AbortSignal } = {}): Promise<AsyncGenerator<Uint8Array>> {
+    const key = await this.fileKey(manifest).catch(async err => { await Promise.all(sources.map(async s => { await s?.close?.() })); throw err })
+    return decodeVerified(manifest, key, sources, options)
+  }
+
+  /** The newest manifest made of `root`, or undefined. */
+  async latest (root: CID): Promise<{ cid: CID, manifest: Manifest } | undefined> {
+    const records = await this.list(root)
+    const last = records[records.length - 1]
+    if (last === undefined) return undefined
+    const cid = CID.parse(last.manifest)
+    return { cid, manifest: await this.manifest(cid) }
   }
 
   /** The manifest `cid`, from the blockstore or else from `dir` (checked against its CID). */
@@ -172,10 +203,26 @@ export class ShardService {
     return out.sort((a, b) => a.created.localeCompare(b.created))
   }
 
-  async #fileKey (manifest: Manifest): Promise<Uint8Array> {
+  /** The file key of `manifest`: in clear, or unsealed with this repo's secret. */
+  async fileKey (manifest: Manifest): Promise<Uint8Array> {
     const key = manifest.cipher.key
     if ('clear' in key) return key.clear
     return unsealFileKey(await loadSealingSecret(this.#c.sealingSecretPath), key.sealed, manifest.cipher.fileId, manifest.root.bytes)
+  }
+
+  async #manifestOf (root: CID, size: number, params: ShardParams, secrets: { key: Uint8Array, fileId: Uint8Array }, shards: Manifest['shards'], isPublic: boolean): Promise<Manifest> {
+    const { key, fileId } = secrets
+    const sealed = isPublic ? { clear: key } : { sealed: sealFileKey(await loadSealingSecret(this.#c.sealingSecretPath), key, fileId, root.bytes) }
+    return {
+      format: manifestFormat,
+      version: manifestVersion,
+      root,
+      size,
+      cipher: { name: 'aes-256-gcm', fileId, key: sealed },
+      erasure: { name: 'reed-solomon-gf256', k: params.k, m: params.m, segmentSize: params.segmentSize },
+      merkle: { name: 'sha2-256-rfc6962', leafSize: params.leafSize },
+      shards
+    }
   }
 
   /** Stores the manifest block, pins it (direct) and indexes it, in one atomic commit. */
@@ -192,5 +239,13 @@ export class ShardService {
         ]
       }
     })
+  }
+}
+
+async function * decodeVerified (manifest: Manifest, key: Uint8Array, sources: Array<ShardSource | undefined>, options: { offset?: number, length?: number, signal?: AbortSignal }): AsyncGenerator<Uint8Array> {
+  try {
+    yield * decodeShards({ manifest, key, sources, offset: options.offset, length: options.length, signal: options.signal })
+  } finally {
+    await Promise.all(sources.map(async s => { await s?.close?.() }))
   }
 }

@@ -12,7 +12,13 @@ export const buckets = {
   /** root CID string -> FileRecord (JSON): name, size, import parameters, time added */
   files: 'files',
   /** `<plaintext root CID>/<manifest CID>` -> ManifestRecord (JSON): shard sets made of a file */
-  manifests: 'manifests'
+  manifests: 'manifests',
+  /** `<role>/<contract id>` -> ContractRecord (JSON), role renter or host */
+  contracts: 'contracts',
+  /** upload session id -> UploadSession (JSON) */
+  uploads: 'uploads',
+  /** host peer id -> HostHistory (JSON): outcomes of this renter's dealings with that host */
+  hostHistory: 'host-history'
 } as const
 
 export type BucketName = typeof buckets[keyof typeof buckets]

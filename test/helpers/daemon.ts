@@ -23,7 +23,7 @@ export interface DaemonProcess {
  * its API address. Stopped at teardown whatever happens.
  */
 export async function spawnDaemon (t: Test, repo: string, options: { env?: NodeJS.ProcessEnv, args?: string[] } = {}): Promise<DaemonProcess> {
-  const proc = spawn(process.execPath, [cliPath, '--repo', repo, 'daemon', '--api', '127.0.0.1:0', ...(options.args ?? [])], {
+  const proc = spawn(process.execPath, [cliPath, '--repo', repo, 'daemon', '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', ...(options.args ?? [])], {
     env: { ...process.env, BTFS_TS_LOG: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

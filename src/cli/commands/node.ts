@@ -17,9 +17,19 @@ export function registerNodeCommands (program: Command, ctx: CliContext): void {
   program.command('daemon')
     .description('run the node (creates the repo on first start)')
     .option('--api <host:port>', 'API listen address (default from config api.address, 127.0.0.1:5001)')
-    .action(async (opts: { api?: string }) => {
+    .option('--host', 'sell storage: accept contracts and store shards (config host.enabled)')
+    .option('--listen <multiaddr,...>', 'libp2p listen addresses (default from config network.listen, /ip4/0.0.0.0/tcp/4001)')
+    .option('--bootstrap <multiaddr,...>', 'peers to dial at start, with /p2p/<peer id> (config network.bootstrap)')
+    .action(async (opts: { api?: string, host?: boolean, listen?: string, bootstrap?: string }) => {
       const { runDaemon } = await import('../../daemon.js')
-      await runDaemon({ repoPath: ctx.repoPath(), ...(opts.api !== undefined ? { api: opts.api } : {}) })
+      const list = (v: string | undefined): string[] | undefined => v === undefined ? undefined : v.split(',').map(a => a.trim()).filter(a => a !== '')
+      await runDaemon({
+        repoPath: ctx.repoPath(),
+        ...(opts.api !== undefined ? { api: opts.api } : {}),
+        ...(opts.host === true ? { host: true } : {}),
+        ...(opts.listen !== undefined ? { listen: list(opts.listen) } : {}),
+        ...(opts.bootstrap !== undefined ? { bootstrap: list(opts.bootstrap) } : {})
+      })
     })
 
   program.command('id')

@@ -1,0 +1,214 @@
+import Type, { type Static } from 'typebox'
+import type { ApiInstance, RouteOptions } from '../context.js'
+import { errorResponses, ErrorSchema } from '../schemas.js'
+import { parseCid } from '../../unixfs/ipfs-path.js'
+import { AppError } from '../../errors/index.js'
+import { setConfigValue } from '../../config/index.js'
+import type { ContractRecord } from '../../contracts/store.js'
+
+const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
+const networkErrors = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }
+
+const HostAdSchema = Type.Object({
+  peerId: Type.String(),
+  address: Type.String({ description: "TRON address of the host's wallet" }),
+  price: Decimal,
+  capacity: Type.Integer(),
+  free: Type.Integer(),
+  minDuration: Type.Integer({ description: 'days' }),
+  maxDuration: Type.Integer({ description: 'days' }),
+  collateral: Decimal,
+  expiry: Type.Integer({ description: 'unix seconds' })
+})
+
+const HostSettingsSchema = Type.Object({
+  enabled: Type.Boolean(),
+  price: Decimal,
+  capacity: Type.Integer({ minimum: 0 }),
+  minDuration: Type.Integer({ minimum: 1 }),
+  maxDuration: Type.Integer({ minimum: 1 }),
+  collateral: Decimal,
+  adTtl: Type.Integer({ minimum: 10 }),
+  reprovideInterval: Type.Integer({ minimum: 1 })
+})
+
+const ContractSchema = Type.Object({
+  id: Type.String(),
+  role: Type.String(),
+  state: Type.String(),
+  renter: Type.String(),
+  renterPeer: Type.String(),
+  host: Type.String(),
+  hostPeer: Type.String(),
+  shardCid: Type.String(),
+  shardSize: Type.Integer(),
+  merkleRoot: Type.String(),
+  leafSize: Type.Integer(),
+  start: Type.Integer(),
+  duration: Type.Integer(),
+  price: Decimal,
+  amount: Decimal,
+  challengeInterval: Type.Integer(),
+  challengeLeaves: Type.Integer(),
+  renterSignature: Type.String(),
+  hostSignature: Type.String(),
+  storedAt: Type.Optional(Type.Integer()),
+  error: Type.Optional(Type.String())
+})
+
+const ShardStatusSchema = Type.Object({
+  index: Type.Integer(),
+  cid: Type.String(),
+  size: Type.Integer(),
+  host: Type.Optional(Type.String()),
+  contractId: Type.Optional(Type.String()),
+  state: Type.String({ description: 'pending | contracted | sending | stored | failed' }),
+  bytesSent: Type.Integer(),
+  attempts: Type.Integer(),
+  error: Type.Optional(Type.String())
+})
+
+const UploadSchema = Type.Object({
+  id: Type.String(),
+  root: Type.String(),
+  manifest: Type.Optional(Type.String()),
+  k: Type.Integer(),
+  m: Type.Integer(),
+  duration: Type.Integer(),
+  maxPrice: Decimal,
+  state: Type.String({ description: 'preparing | contracting | uploading | complete | failed' }),
+  shards: Type.Array(ShardStatusSchema),
+  notes: Type.Array(Type.String()),
+  error: Type.Optional(Type.String()),
+  created: Type.Integer(),
+  updated: Type.Integer()
+})
+
+function contractView (r: ContractRecord): Static<typeof ContractSchema> {
+  return {
+    ...r.terms,
+    role: r.role,
+    state: r.state,
+    renterSignature: r.renterSignature,
+    hostSignature: r.hostSignature,
+    ...(r.receipt !== undefined ? { storedAt: r.receipt.storedAt } : {}),
+    ...(r.error !== undefined ? { error: r.error } : {})
+  }
+}
+
+/** Network, host and storage routes: /peers, /wallet, /hosts, /host/settings, /contracts, /storage/*. */
+export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
+  app.get('/peers', {
+    schema: { response: { 200: Type.Object({ peers: Type.Array(Type.Object({ id: Type.String(), addr: Type.String(), direction: Type.String() })) }), ...networkErrors } }
+  }, async () => ({
+    peers: node.online.network.libp2p.getConnections().map(c => ({ id: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction }))
+  }))
+
+  app.get('/wallet', {
+    schema: { response: { 200: Type.Object({ address: Type.String({ description: 'TRON address (base58)' }) }), ...networkErrors } }
+  }, async () => ({ address: node.online.wallet.address }))
+
+  app.get('/hosts', {
+    schema: {
+      querystring: Type.Object({ refresh: Type.Optional(Type.Boolean({ description: 'ask the network now instead of using the list from the last storage.hostsRefresh seconds' })) }),
+      response: {
+        200: Type.Object({
+          hosts: Type.Array(Type.Object({
+            peerId: Type.String(),
+            ad: HostAdSchema,
+            latency: Type.Number({ description: 'ms, round trip of the last ad fetch' }),
+            stored: Type.Integer({ description: 'shards this node stored there' }),
+            failed: Type.Integer({ description: 'shard uploads to it that failed' })
+          }))
+        }),
+        ...networkErrors
+      }
+    }
+  }, async (request) => {
+    const hosts = await node.online.directory.list({ refresh: request.query.refresh === true })
+    return { hosts: hosts.map(h => ({ peerId: h.peerId, ad: h.ad, latency: h.latency, stored: h.history.stored, failed: h.history.failed })) }
+  })
+
+  app.get('/host/settings', { schema: { response: { 200: HostSettingsSchema, ...networkErrors } } }, async () => node.online.host.settings)
+
+  app.put('/host/settings', {
+    schema: { body: Type.Partial(HostSettingsSchema), response: { 200: HostSettingsSchema, ...networkErrors } }
+  }, async (request) => {
+    const next = setConfigValue(node.config, 'host', { ...node.online.host.settings, ...request.body })
+    await node.online.host.updateSettings(next.host)
+    return node.online.host.settings
+  })
+
+  app.get('/contracts', {
+    schema: {
+      querystring: Type.Object({ role: Type.Optional(Type.Union([Type.Literal('renter'), Type.Literal('host')])) }),
+      response: { 200: Type.Object({ contracts: Type.Array(ContractSchema) }), ...networkErrors }
+    }
+  }, async (request) => {
+    const out: Array<Static<typeof ContractSchema>> = []
+    for await (const record of node.online.contracts.list(request.query.role)) out.push(contractView(record))
+    return { contracts: out }
+  })
+
+  app.post('/storage/upload', {
+    schema: {
+      querystring: Type.Object({
+        arg: Type.String({ description: 'CID of a file in the local store' }),
+        k: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+        m: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+        duration: Type.Optional(Type.Integer({ minimum: 1, description: 'days (default storage.duration)' })),
+        'max-price': Type.Optional(Decimal)
+      }),
+      response: { 200: Type.Object({ id: Type.String() }), ...networkErrors }
+    }
+  }, async (request) => {
+    const q = request.query
+    if ((q.k ?? node.config.shards.k) + (q.m ?? node.config.shards.m) > 256) throw new AppError('INVALID_PARAMETER', 'k + m must be at most 256')
+    const id = await node.online.uploads.upload({
+      root: parseCid(q.arg),
+      ...(q.k !== undefined ? { k: q.k } : {}),
+      ...(q.m !== undefined ? { m: q.m } : {}),
+      ...(q.duration !== undefined ? { duration: q.duration } : {}),
+      ...(q['max-price'] !== undefined ? { maxPrice: BigInt(q['max-price']) } : {})
+    })
+    return { id }
+  })
+
+  app.get('/storage/upload/:id', {
+    schema: { params: Type.Object({ id: Type.String() }), response: { 200: UploadSchema, ...networkErrors } }
+  }, async (request) => await node.online.uploads.get(request.params.id))
+
+  app.get('/storage/uploads', {
+    schema: { response: { 200: Type.Object({ uploads: Type.Array(UploadSchema) }), ...networkErrors } }
+  }, async () => ({ uploads: await node.online.uploads.list() }))
+
+  app.get('/storage/files', {
+    schema: {
+      response: {
+        200: Type.Object({
+          files: Type.Array(Type.Object({
+            root: Type.String(),
+            manifest: Type.String(),
+            size: Type.Integer(),
+            k: Type.Integer(),
+            m: Type.Integer(),
+            reachable: Type.Integer({ description: 'shards whose host answered that it holds them' }),
+            total: Type.Integer(),
+            health: Type.Number({ description: 'reachable / total' }),
+            recoverable: Type.Boolean({ description: 'reachable ≥ k' })
+          }))
+        }),
+        ...networkErrors
+      }
+    }
+  }, async () => {
+    const { uploads, retriever } = node.online
+    const done = (await uploads.list()).filter(u => u.state === 'complete' && u.manifest !== undefined)
+    const files = await Promise.all(done.map(async u => {
+      const manifest = await node.shards.manifest(parseCid(u.manifest as string))
+      const h = await retriever.health(manifest)
+      return { root: u.root, manifest: u.manifest as string, size: manifest.size, k: u.k, m: u.m, reachable: h.reachable, total: h.total, health: h.reachable / h.total, recoverable: h.reachable >= u.k }
+    }))
+    return { files }
+  })
+}

@@ -1,0 +1,102 @@
+import { createECDH, randomBytes } from 'node:crypto'
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { AppError } from '../errors/index.js'
+import { writeFileAtomic } from '../repo/identity.js'
+
+/** A TIP-712 (EIP-712) domain, types and value, as tronweb takes them. */
+export interface TypedData {
+  domain: { name: string, version: string, chainId: number }
+  types: Record<string, Array<{ name: string, type: string }>>
+  value: Record<string, unknown>
+}
+
+type TronWebModule = typeof import('tronweb')
+
+let tronweb: Promise<TronWebModule> | undefined
+
+/** tronweb costs ~0.9 s to import: load it on first use only. */
+async function loadTronWeb (): Promise<TronWebModule> {
+  tronweb ??= import('tronweb')
+  return await tronweb
+}
+
+/**
+ * Writes a fresh secp256k1 private key (TRON's curve) to `path` as hex, mode 0600. The scalar
+ * comes from the OS CSPRNG and is checked to be a valid key by OpenSSL, as tronweb's own
+ * generateAccount does with its random bytes.
+ */
+export async function createWalletKey (path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  let key: Buffer
+  for (;;) {
+    key = randomBytes(32)
+    try { createECDH('secp256k1').setPrivateKey(key); break } catch {}
+  }
+  await writeFileAtomic(path, key.toString('hex') + '\n', 0o600)
+}
+
+/**
+ * The node's TRON wallet: a secp256k1 key kept in the repo keystore (keystore/wallet.key),
+ * apart from the libp2p identity. It signs host ads, contracts and (later) cheques with
+ * TIP-712 typed data, so an EVM-style contract on TRON can verify them. The private key is held
+ * in a private field and never serialized: only the address leaves this object.
+ */
+export class Wallet {
+  readonly address: string
+  readonly #privateKey: string
+  readonly #tron: TronWebModule
+
+  private constructor (tron: TronWebModule, privateKey: string, address: string) {
+    this.#tron = tron
+    this.#privateKey = privateKey
+    this.address = address
+  }
+
+  /** Loads keystore/wallet.key, creating it first for a repo made before wallets existed. */
+  static async open (path: string): Promise<Wallet> {
+    let hex: string
+    try {
+      hex = (await readFile(path, 'utf8')).trim()
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      await createWalletKey(path)
+      hex = (await readFile(path, 'utf8')).trim()
+    }
+    if (!/^[0-9a-f]{64}$/i.test(hex)) throw new AppError('REPO_INVALID', `${path} is not a 32-byte hex wallet key`)
+    const tron = await loadTronWeb()
+    const address = tron.TronWeb.address.fromPrivateKey(hex)
+    if (typeof address !== 'string') throw new AppError('REPO_INVALID', `${path} is not a valid secp256k1 key`)
+    return new Wallet(tron, hex, address)
+  }
+
+  /** Signs typed data (TIP-712); returns the 65-byte signature as 0x-hex. */
+  signTyped (data: TypedData): string {
+    return this.#tron.Trx.signTypedData(data.domain, data.types, data.value, this.#privateKey)
+  }
+
+  /** Keeps the key out of JSON, util.inspect and pino. */
+  toJSON (): { address: string } {
+    return { address: this.address }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')] (): string {
+    return `Wallet(${this.address})`
+  }
+}
+
+/** True when `signature` is `signer`'s TIP-712 signature of `data`. Never throws. */
+export async function verifyTyped (data: TypedData, signature: string, signer: string): Promise<boolean> {
+  const tron = await loadTronWeb()
+  try {
+    return tron.Trx.verifyTypedData(data.domain, data.types, data.value, signature, signer)
+  } catch {
+    return false
+  }
+}
+
+/** True when `address` is a valid TRON base58 address. */
+export async function isTronAddress (address: string): Promise<boolean> {
+  const tron = await loadTronWeb()
+  return tron.TronWeb.isAddress(address) && address.startsWith('T')
+}

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import type { Config } from '../../src/config/index.js'
+import { Repo } from '../../src/repo/index.js'
+import { spawnDaemon, type DaemonProcess } from './daemon.js'
+import { waitFor } from './wait.js'
+
+/** A daemon of a test network, with what the tests need to reach it. */
+export interface NetNode extends DaemonProcess {
+  peerId: string
+  /** Its libp2p address, with /p2p/<peer id>. */
+  addr: string
+  api: <T = any>(path: string, init?: RequestInit) => Promise<T>
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
+
+async function api<T> (url: string, path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(`${url}${path}`, init)
+  const body = await res.json() as T
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`)
+  return body
+}
+
+/**
+ * Starts a btfs-ts daemon as a child process on a fresh repo in a temp dir (real LevelDB, real
+ * TCP on 127.0.0.1 port 0), with `config` merged over the defaults and `args` appended to
+ * `daemon`. Stopped and deleted at teardown.
+ */
+export async function startNetNode (t: Test, options: { config?: DeepPartial<Config>, args?: string[], bootstrap?: NetNode, repo?: string, env?: NodeJS.ProcessEnv } = {}): Promise<NetNode> {
+  let repo = options.repo
+  const fresh = repo === undefined
+  if (repo === undefined) {
+    repo = await mkdtemp(join(tmpdir(), 'btfs-ts-net-'))
+    await Repo.init(repo, { ...options.config, blocks: { fsync: false } } as Partial<Config>)
+  }
+  const args = [...(options.args ?? []), ...(options.bootstrap !== undefined ? ['--bootstrap', options.bootstrap.addr] : [])]
+  const daemon = await spawnDaemon(t, repo, { args, ...(options.env !== undefined ? { env: options.env } : {}) })
+  const root = repo
+  // Registered after spawnDaemon's own teardown, so the daemon has stopped when its repo goes.
+  if (fresh) t.teardown(async () => { await rm(root, { recursive: true, force: true }) })
+  const id = await api<{ id: string, addresses: string[] }>(daemon.url, '/id')
+  const addr = id.addresses.find(a => a.startsWith('/ip4/127.0.0.1/'))
+  if (addr === undefined) throw new Error(`node has no loopback address: ${id.addresses.join(', ')}`)
+  return { ...daemon, peerId: id.id, addr, api: async (path, init) => await api(daemon.url, path, init) }
+}
+
+/**
+ * A renter and `hosts` host daemons bootstrapped to the first host; resolves once the renter's
+ * directory lists every host (found on the DHT). `hostConfig(i)` sets host i's config.
+ */
+export async function startNetwork (t: Test, options: { hosts: number, hostConfig?: (i: number) => DeepPartial<Config>, renterConfig?: DeepPartial<Config> }): Promise<{ renter: NetNode, hosts: NetNode[] }> {
+  const first = await startNetNode(t, { args: ['--host'], config: options.hostConfig?.(0) ?? {} })
+  const rest = await Promise.all(Array.from({ length: options.hosts - 1 }, async (_, i) => await startNetNode(t, { args: ['--host'], bootstrap: first, config: options.hostConfig?.(i + 1) ?? {} })))
+  const hosts = [first, ...rest]
+  const renter = await startNetNode(t, { bootstrap: first, config: options.renterConfig ?? {} })
+  await waitFor(`the renter to discover ${hosts.length} hosts`, async () => {
+    const { hosts: found } = await renter.api<{ hosts: unknown[] }>('/hosts?refresh=true')
+    return found.length === hosts.length
+  }, 60000)
+  return { renter, hosts }
+}
