@@ -9,6 +9,11 @@ fi
 if [ -n "${BTFS_TS_API_TOKEN:-}" ]; then
   $cli config set api.token "$BTFS_TS_API_TOKEN" >/dev/null
 fi
+# In docker/compose.yml nodes find the bootstrap node's peer id through its API.
+if [ -n "${BTFS_TS_BOOTSTRAP_API:-}" ]; then
+  boot=$(node /app/docker/bootstrap-addr.mjs "$BTFS_TS_BOOTSTRAP_API" "${BTFS_TS_API_TOKEN:-}")
+  set -- --bootstrap "$boot" "$@"
+fi
 token=$($cli config get api.token)
 if [ -n "$token" ]; then
   exec $cli daemon --api 0.0.0.0:5001 "$@"
