@@ -111,9 +111,10 @@ export class BtfsNode {
       const network = await Network.start({ privateKey: repo.identity.privateKey, ...config.network, logger: log.child({ component: 'network' }) })
       stack.push({ name: 'network', stop: async () => { await network.stop() } })
       const chainId = config.wallet.chainId
-      const saveSettings = async (settings: HostSettings): Promise<void> => {
-        await writeConfigFile(paths.config, setConfigValue(await readConfigFile(paths.config), 'host', settings))
-        repo.override(setConfigValue(repo.config, 'host', settings))
+      const saveSettings = async (changes: Partial<HostSettings>): Promise<void> => {
+        const file = await readConfigFile(paths.config)
+        await writeConfigFile(paths.config, setConfigValue(file, 'host', { ...file.host, ...changes }))
+        repo.override(setConfigValue(repo.config, 'host', { ...repo.config.host, ...changes }))
       }
       const host = new HostService({ network, wallet, contracts, shards: new HostShardStore(paths.shards), logger: log.child({ component: 'host' }), chainId, settings: config.host, saveSettings })
       await host.start()

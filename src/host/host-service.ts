@@ -31,8 +31,8 @@ export interface HostComponents {
   logger: Logger
   chainId: number
   settings: HostSettings
-  /** Persists changed settings (config.json). */
-  saveSettings: (settings: HostSettings) => Promise<void>
+  /** Persists the changed keys in config.json (a flag like --host stays a flag of this run). */
+  saveSettings: (changes: Partial<HostSettings>) => Promise<void>
 }
 
 /** Seconds a proposal's start may differ from the host's clock. */
@@ -117,10 +117,11 @@ export class HostService {
     return this.#ad
   }
 
-  /** Applies new settings (already validated), saves them, re-signs the ad and provides it. */
-  async updateSettings (settings: HostSettings): Promise<void> {
+  /** Applies `changes` (validated by the caller), saves them, re-signs the ad and provides it. */
+  async updateSettings (changes: Partial<HostSettings>): Promise<void> {
+    const settings = { ...this.#settings, ...changes }
     if (settings.minDuration > settings.maxDuration) throw new AppError('INVALID_PARAMETER', 'host.minDuration is above host.maxDuration')
-    await this.#c.saveSettings(settings)
+    await this.#c.saveSettings(changes)
     const wasEnabled = this.#settings.enabled
     this.#settings = settings
     this.#ad = undefined

@@ -268,7 +268,11 @@ export class UploadService {
           excluded.add(host.peerId)
           shard.error = `${host.peerId}: ${(err as Error).message}`
           this.#c.logger.info({ upload: session.id, shard: shard.index, host: host.peerId, err: (err as Error).message }, 'host declined or failed; trying another')
-          if (!(err instanceof AppError && err.code === 'PEER_REJECTED')) await this.#c.directory.record(host.peerId, { ok: false, reason: (err as Error).message })
+          if (err instanceof AppError && err.code === 'PEER_REJECTED') {
+            session.notes.push(`host ${host.peerId} declined shard ${shard.index}: ${err.message}`)
+          } else {
+            await this.#c.directory.record(host.peerId, { ok: false, reason: (err as Error).message })
+          }
         }
       }
     }

@@ -134,8 +134,8 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
   app.put('/host/settings', {
     schema: { body: Type.Partial(HostSettingsSchema), response: { 200: HostSettingsSchema, ...networkErrors } }
   }, async (request) => {
-    const next = setConfigValue(node.config, 'host', { ...node.online.host.settings, ...request.body })
-    await node.online.host.updateSettings(next.host)
+    setConfigValue(node.config, 'host', { ...node.online.host.settings, ...request.body }) // validates the whole section
+    await node.online.host.updateSettings(request.body)
     return node.online.host.settings
   })
 
