@@ -1,6 +1,7 @@
 import t from 'tap'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { runCli } from './helpers/daemon.js'
 import { startNetwork, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { waitFor } from './helpers/wait.js'
@@ -10,8 +11,8 @@ t.setTimeout(180000)
 const price = '100000000000000000000'
 
 t.test('host settings, rejections with a reason, and a wallet key that never leaves the keystore', async t => {
-  const { renter, hosts } = await startNetwork(t, { hosts: 2, hostConfig: () => ({ host: { price } }) })
-  const [a, b] = hosts as [NetNode, NetNode]
+  const { renter, hosts } = await startNetwork(t, { hosts: 3, hostConfig: () => ({ host: { price } }) })
+  const [a, b, c] = hosts as [NetNode, NetNode, NetNode]
 
   await t.test('PUT /host/settings validates, saves config.json and re-signs the ad', async t => {
     const bad = await fetch(`${a.url}/host/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ minDuration: 90, maxDuration: 30 }) })
@@ -33,28 +34,69 @@ t.test('host settings, rejections with a reason, and a wallet key that never lea
     t.equal(saved.host.enabled, false, 'the --host flag of this run is not written to config.json')
   })
 
-  await t.test('a host whose price went up rejects the proposal with PRICE_TOO_LOW; the other host takes the shards', async t => {
+  await t.test('a host whose price went up rejects the proposal with PRICE_TOO_LOW; the other hosts take the shards', async t => {
     const data = pseudoRandomBytes(300000, 5)
     const { cid } = await renter.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
-    const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=1&m=1&max-price=500000000000000000000`, { method: 'POST' })
+    // Three shards on three hosts: A is asked for one of them.
+    const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=2&m=1&max-price=500000000000000000000`, { method: 'POST' })
     let status: any
     await waitFor('the upload to end', async () => {
       status = await renter.api(`/storage/upload/${id}`)
       return status.state === 'complete' || status.state === 'failed'
     }, 60000)
     t.equal(status.state, 'complete', status.error)
-    t.same(new Set(status.shards.map((s: { host: string }) => s.host)), new Set([b.peerId]), 'both shards on host B')
-    t.ok(status.notes.some((n: string) => /only 1 distinct hosts for 2 shards/.test(n)), 'the status says shards share a host')
+    t.notOk(status.shards.some((s: { host: string }) => s.host === a.peerId), 'no shard on host A')
+    t.ok(status.notes.some((n: string) => /only 2 distinct hosts for 3 shards/.test(n)), 'the status says two shards share a host')
     t.ok(status.notes.some((n: string) => n.includes(a.peerId) && n.includes('PRICE_TOO_LOW')), 'and that host A declined with PRICE_TOO_LOW')
     const { contracts } = await a.api<{ contracts: unknown[] }>('/contracts?role=host')
     t.equal(contracts.length, 0, 'host A signed nothing')
     const onB = await b.api<{ contracts: Array<{ state: string, amount: string, shardSize: number, duration: number }> }>('/contracts?role=host')
-    t.equal(onB.contracts.length, 2)
-    for (const c of onB.contracts) {
+    const onC = await c.api<{ contracts: Array<{ state: string, amount: string, shardSize: number, duration: number }> }>('/contracts?role=host')
+    t.equal(onB.contracts.length + onC.contracts.length, 3, 'B and C signed one contract per shard')
+    for (const c of [...onB.contracts, ...onC.contracts]) {
       t.equal(c.state, 'stored')
       const expected = (BigInt(price) * BigInt(c.shardSize) * BigInt(c.duration) + (1n << 30n) * 30n - 1n) / ((1n << 30n) * 30n)
       t.equal(c.amount, expected.toString(), 'amount = price × size × days / (GiB × 30), rounded up')
     }
+  })
+
+  await t.test('a host that fails while storing is replaced, and its failure is remembered', async t => {
+    // B's disk breaks: the folder it writes shards through is gone and a file sits in its place.
+    await rm(join(b.repo, 'shards', 'partial'), { recursive: true, force: true })
+    await writeFile(join(b.repo, 'shards', 'partial'), 'not a folder')
+    const refreshed = await renter.api<{ hosts: Array<{ peerId: string, ad: { price: string } }> }>('/hosts?refresh=true')
+    t.equal(refreshed.hosts.find(h => h.peerId === a.peerId)?.ad.price, '300000000000000000000', "the renter sees A's new price")
+    const data = pseudoRandomBytes(200000, 9)
+    const { cid } = await renter.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
+    // max-price leaves B and C: one shard each at first, then B's goes to C.
+    const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=1&m=1&max-price=200000000000000000000`, { method: 'POST' })
+    let status: any
+    await waitFor('the upload to end', async () => {
+      status = await renter.api(`/storage/upload/${id}`)
+      return status.state === 'complete' || status.state === 'failed'
+    }, 60000)
+    t.equal(status.state, 'complete', status.error)
+    t.same(status.shards.map((s: { host: string }) => s.host), [c.peerId, c.peerId], 'both shards end on C')
+    t.equal(status.shards.reduce((n: number, s: { attempts: number }) => n + s.attempts, 0), 1, 'one failed attempt, on B')
+    const { hosts: known } = await renter.api<{ hosts: Array<{ peerId: string, failed: number }> }>('/hosts')
+    t.ok((known.find(h => h.peerId === b.peerId)?.failed ?? 0) >= 1, "B's failure is in the renter's history")
+    const mine = await renter.api<{ contracts: Array<{ hostPeer: string, state: string, error?: string }> }>('/contracts?role=renter')
+    t.ok(mine.contracts.some(x => x.hostPeer === b.peerId && x.state === 'failed' && x.error !== undefined), "the renter's contract with B is marked failed, with the reason")
+  })
+
+  await t.test('the CLI runs network commands through the daemon, and says so without one', async t => {
+    const wallet = await runCli(['--repo', renter.repo, 'wallet'])
+    t.equal(wallet.code, 0, wallet.stderr)
+    t.same(JSON.parse(wallet.stdout), await renter.api('/wallet'))
+    const set = await runCli(['--repo', c.repo, 'host', 'settings', 'capacity=5000000000'])
+    t.equal(set.code, 0, set.stderr)
+    t.equal(JSON.parse(set.stdout).capacity, 5000000000)
+    t.equal((await c.api('/host/settings')).capacity, 5000000000)
+    const offline = t.testdir()
+    t.equal((await runCli(['--repo', offline, 'init'])).code, 0)
+    const hosts = await runCli(['--repo', offline, 'hosts'])
+    t.equal(hosts.code, 1)
+    t.match(hosts.stderr, /needs the running daemon/)
   })
 
   await t.test('the wallet key never appears in a response or a log', async t => {

@@ -49,5 +49,7 @@ export interface Core {
   shardsList: (root?: string) => Promise<ManifestRecord[]>
   id: () => Promise<CoreId>
   version: () => Promise<Record<string, unknown>>
+  /** A networked route of the daemon's API (JSON in and out); NETWORK_OFFLINE without a daemon. */
+  online: <T>(method: 'GET' | 'POST' | 'PUT', path: string, options?: { query?: Record<string, string | number | boolean | undefined>, json?: unknown }) => Promise<T>
   close: () => Promise<void>
 }

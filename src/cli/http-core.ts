@@ -17,15 +17,16 @@ export class HttpCore implements Core {
     this.#headers = token !== '' ? { authorization: `Bearer ${token}` } : {}
   }
 
-  async #request (method: string, path: string, init: { body?: ReadableStream<Uint8Array>, query?: Record<string, string | number | boolean | undefined> } = {}): Promise<Response> {
+  async #request (method: string, path: string, init: { body?: ReadableStream<Uint8Array>, json?: unknown, query?: Record<string, string | number | boolean | undefined> } = {}): Promise<Response> {
     const url = new URL(this.#base + path)
     for (const [key, value] of Object.entries(init.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value))
     let response: Response
     try {
       response = await fetch(url, {
         method,
-        headers: { ...this.#headers, ...(init.body !== undefined ? { 'content-type': 'application/octet-stream' } : {}) },
-        ...(init.body !== undefined ? { body: init.body, duplex: 'half' } : {})
+        headers: { ...this.#headers, ...(init.body !== undefined ? { 'content-type': 'application/octet-stream' } : {}), ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(init.body !== undefined ? { body: init.body, duplex: 'half' } : {}),
+        ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {})
       } as RequestInit)
     } catch (err) {
       throw new AppError('INTERNAL', `cannot reach the daemon at ${this.#base}: ${(err as Error).cause !== undefined ? String((err as Error).cause) : (err as Error).message}`)
@@ -106,6 +107,10 @@ export class HttpCore implements Core {
 
   async version (): Promise<Record<string, unknown>> {
     return await this.#json('GET', '/version')
+  }
+
+  async online<T> (method: 'GET' | 'POST' | 'PUT', path: string, options: { query?: Record<string, string | number | boolean | undefined>, json?: unknown } = {}): Promise<T> {
+    return await (await this.#request(method, path, options)).json() as T
   }
 
   async close (): Promise<void> {}

@@ -1,3 +1,4 @@
+import { AppError } from '../errors/index.js'
 import type { LsResult } from '../files/files-service.js'
 import type { BtfsNode } from '../node.js'
 import { nodeIdentity, versionInfo } from '../node-info.js'
@@ -82,6 +83,10 @@ export class LocalCore implements Core {
 
   async version (): Promise<Record<string, unknown>> {
     return { ...versionInfo() }
+  }
+
+  async online<T> (): Promise<T> {
+    throw new AppError('NETWORK_OFFLINE', 'this command needs the running daemon: start it with "btfs-ts daemon"')
   }
 
   async close (): Promise<void> {

@@ -8,6 +8,7 @@ import { registerFileCommands } from './commands/files.js'
 import { registerNodeCommands } from './commands/node.js'
 import { registerPinCommands } from './commands/pins.js'
 import { registerShardCommands } from './commands/shards.js'
+import { registerNetworkCommands } from './commands/network.js'
 import type { CliContext } from './context.js'
 import { openCore } from './open-core.js'
 
@@ -38,6 +39,7 @@ export function buildProgram (): Command {
   registerFileCommands(program, ctx)
   registerPinCommands(program, ctx)
   registerShardCommands(program, ctx)
+  registerNetworkCommands(program, ctx)
   return program
 }
 

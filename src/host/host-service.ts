@@ -112,7 +112,7 @@ export class HostService {
         collateral: s.collateral,
         expiry: now + s.adTtl
       }
-      this.#ad = { ad, signature: this.#c.wallet.signTyped(hostAdTypedData(ad, this.#c.chainId)) }
+      this.#ad = { ad, signature: await this.#c.wallet.signTyped(hostAdTypedData(ad, this.#c.chainId)) }
     }
     return this.#ad
   }
@@ -204,7 +204,7 @@ export class HostService {
     if (!await verifyTyped(typed, message.renterSignature, terms.renter)) throw new Rejection('BAD_SIGNATURE', "the renter's signature does not verify")
     const now = Date.now()
     const record: ContractRecord = {
-      role: 'host', terms, renterSignature: message.renterSignature, hostSignature: this.#c.wallet.signTyped(typed), state: 'signed', created: now, updated: now
+      role: 'host', terms, renterSignature: message.renterSignature, hostSignature: await this.#c.wallet.signTyped(typed), state: 'signed', created: now, updated: now
     }
     await this.#c.contracts.put(record)
     this.#used += terms.shardSize
@@ -263,7 +263,7 @@ export class HostService {
       await ch.send({ ok: true, ready: true })
       await this.#c.shards.receive({ contractId, cid: t.shardCid, size: t.shardSize, merkleRoot: t.merkleRoot, leafSize: t.leafSize }, async () => await ch.read({ signal: AbortSignal.timeout(messageTimeout) }))
       const unsigned = { contractId, shardCid: t.shardCid, storedAt: Math.floor(Date.now() / 1000) }
-      const receipt: Receipt = { ...unsigned, signature: this.#c.wallet.signTyped(receiptTypedData(unsigned, this.#c.chainId)) }
+      const receipt: Receipt = { ...unsigned, signature: await this.#c.wallet.signTyped(receiptTypedData(unsigned, this.#c.chainId)) }
       await this.#c.contracts.put({ ...record, state: 'stored', receipt })
       this.#c.logger.info({ contract: contractId, cid: t.shardCid }, 'shard stored')
       await ch.send({ ok: true, receipt })

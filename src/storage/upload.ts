@@ -321,7 +321,7 @@ export class UploadService {
       ...challengePolicy
     }
     const typed = contractTypedData(terms, this.#c.chainId)
-    const renterSignature = this.#c.wallet.signTyped(typed)
+    const renterSignature = await this.#c.wallet.signTyped(typed)
     const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(host.peerId), protocols.contract, { signal: AbortSignal.timeout(timeout) })
     const ch = new Channel(stream)
     let reply: { type?: string, code?: string, message?: string, hostSignature?: string }

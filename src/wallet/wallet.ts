@@ -1,4 +1,6 @@
-import { createECDH, randomBytes } from 'node:crypto'
+import { createECDH, createHash, randomBytes } from 'node:crypto'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { base58btc } from 'multiformats/bases/base58'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { AppError } from '../errors/index.js'
@@ -37,6 +39,20 @@ export async function createWalletKey (path: string): Promise<void> {
 }
 
 /**
+ * The TRON address of a secp256k1 private key: 0x41 ‖ the last 20 bytes of keccak-256 of the
+ * uncompressed public key (without its 0x04 prefix), in base58check (Bitcoin alphabet). Computed
+ * here so that opening the wallet does not load tronweb (~50 MB); tests check it against tronweb.
+ */
+export function tronAddress (privateKey: Uint8Array): string {
+  const ecdh = createECDH('secp256k1')
+  ecdh.setPrivateKey(privateKey)
+  const point = ecdh.getPublicKey()
+  const body = Buffer.concat([Buffer.from([0x41]), Buffer.from(keccak_256(point.subarray(1))).subarray(12)])
+  const check = createHash('sha256').update(createHash('sha256').update(body).digest()).digest().subarray(0, 4)
+  return base58btc.baseEncode(Buffer.concat([body, check]))
+}
+
+/**
  * The node's TRON wallet: a secp256k1 key kept in the repo keystore (keystore/wallet.key),
  * apart from the libp2p identity. It signs host ads, contracts and (later) cheques with
  * TIP-712 typed data, so an EVM-style contract on TRON can verify them. The private key is held
@@ -45,10 +61,9 @@ export async function createWalletKey (path: string): Promise<void> {
 export class Wallet {
   readonly address: string
   readonly #privateKey: string
-  readonly #tron: TronWebModule
+  #tron?: TronWebModule
 
-  private constructor (tron: TronWebModule, privateKey: string, address: string) {
-    this.#tron = tron
+  private constructor (privateKey: string, address: string) {
     this.#privateKey = privateKey
     this.address = address
   }
@@ -64,14 +79,18 @@ export class Wallet {
       hex = (await readFile(path, 'utf8')).trim()
     }
     if (!/^[0-9a-f]{64}$/i.test(hex)) throw new AppError('REPO_INVALID', `${path} is not a 32-byte hex wallet key`)
-    const tron = await loadTronWeb()
-    const address = tron.TronWeb.address.fromPrivateKey(hex)
-    if (typeof address !== 'string') throw new AppError('REPO_INVALID', `${path} is not a valid secp256k1 key`)
-    return new Wallet(tron, hex, address)
+    let address: string
+    try {
+      address = tronAddress(Buffer.from(hex, 'hex'))
+    } catch {
+      throw new AppError('REPO_INVALID', `${path} is not a valid secp256k1 key`)
+    }
+    return new Wallet(hex, address)
   }
 
-  /** Signs typed data (TIP-712); returns the 65-byte signature as 0x-hex. */
-  signTyped (data: TypedData): string {
+  /** Signs typed data (TIP-712); returns the 65-byte signature as 0x-hex. Loads tronweb on first use. */
+  async signTyped (data: TypedData): Promise<string> {
+    this.#tron ??= await loadTronWeb()
     return this.#tron.Trx.signTypedData(data.domain, data.types, data.value, this.#privateKey)
   }
 

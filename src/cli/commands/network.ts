@@ -1,0 +1,53 @@
+import type { Command } from 'commander'
+import type { CliContext } from '../context.js'
+import { toInt } from './files.js'
+
+/** `peers`, `wallet`, `hosts`, `host settings`, `contracts`, `storage upload|status|ls|files`: they need the daemon. */
+export function registerNetworkCommands (program: Command, ctx: CliContext): void {
+  const show = (value: unknown): void => { ctx.print(JSON.stringify(value, null, 2)) }
+
+  program.command('peers').description('connected libp2p peers')
+    .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/peers'))) })
+  program.command('wallet').description("the node's TRON wallet address")
+    .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/wallet'))) })
+  program.command('hosts').description('hosts found on the network, with their signed ads')
+    .option('--refresh', 'ask the network now')
+    .action(async (opts: { refresh?: boolean }) => {
+      show(await ctx.withCore(async core => await core.online('GET', '/hosts', { query: { refresh: opts.refresh === true ? true : undefined } })))
+    })
+  program.command('contracts').description('storage contracts')
+    .option('--role <role>', 'renter or host')
+    .action(async (opts: { role?: string }) => { show(await ctx.withCore(async core => await core.online('GET', '/contracts', { query: { role: opts.role } }))) })
+
+  const host = program.command('host').description('host mode')
+  host.command('settings').description('show host settings, or change them: btfs-ts host settings price=100000000000000000000 capacity=1099511627776')
+    .argument('[changes...]', 'key=value pairs (enabled, price, capacity, minDuration, maxDuration, collateral, adTtl, reprovideInterval)')
+    .action(async (changes: string[]) => {
+      const body: Record<string, unknown> = {}
+      for (const change of changes) {
+        const at = change.indexOf('=')
+        const key = change.slice(0, at)
+        const raw = change.slice(at + 1)
+        body[key] = key === 'price' || key === 'collateral' ? raw : raw === 'true' ? true : raw === 'false' ? false : Number(raw)
+      }
+      show(await ctx.withCore(async core => changes.length === 0 ? await core.online('GET', '/host/settings') : await core.online('PUT', '/host/settings', { json: body })))
+    })
+
+  const storage = program.command('storage').description('upload stored files to hosts')
+  storage.command('upload').description('upload a stored file as encrypted, erasure-coded shards; prints the session id')
+    .argument('<cid>', 'a file in the local store')
+    .option('--k <n>', 'data shards', toInt)
+    .option('--m <n>', 'parity shards', toInt)
+    .option('--duration <days>', 'contract duration in days', toInt)
+    .option('--max-price <base units>', 'highest price per GiB-month, BTT base units')
+    .action(async (cid: string, opts: { k?: number, m?: number, duration?: number, maxPrice?: string }) => {
+      const { id } = await ctx.withCore(async core => await core.online<{ id: string }>('POST', '/storage/upload', { query: { arg: cid, k: opts.k, m: opts.m, duration: opts.duration, 'max-price': opts.maxPrice } }))
+      ctx.print(id)
+    })
+  storage.command('status').description('an upload session, per shard').argument('<id>')
+    .action(async (id: string) => { show(await ctx.withCore(async core => await core.online('GET', `/storage/upload/${encodeURIComponent(id)}`))) })
+  storage.command('ls').description('upload sessions')
+    .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/storage/uploads'))) })
+  storage.command('files').description('uploaded files and their health')
+    .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/storage/files'))) })
+}
