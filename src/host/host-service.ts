@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js'
 import type { ContractRecord, ContractStore } from '../contracts/store.js'
 import { contractAmount, contractTypedData, malformedTerms, receiptTypedData, type ContractTerms, type Receipt } from '../contracts/terms.js'
 import type { Logger } from '../logger.js'
-import { Channel, dataFrame, protocols } from '../network/framing.js'
+import { Channel, CreditReceiver, CreditSender, dataFrame, protocols } from '../network/framing.js'
 import type { Network } from '../network/network.js'
 import { verifyTyped, type Wallet } from '../wallet/wallet.js'
 import { hostAdTypedData, hostsKey, type HostAd, type SignedHostAd } from './ad.js'
@@ -236,12 +236,13 @@ export class HostService {
         if (bytesRead !== buffer.length) throw new AppError('INTERNAL', 'shard file shrank while being read')
         return buffer
       }
+      const sender = new CreditSender(ch)
       let next = length > 0 ? readAt(0) : undefined
       for (let at = 0; next !== undefined;) {
         const frame = await next
         at += frame.length
         next = at < length ? readAt(at) : undefined
-        await ch.write(frame)
+        await sender.write(frame, { signal: AbortSignal.timeout(messageTimeout) })
       }
     } finally {
       await handle.close()
@@ -261,7 +262,11 @@ export class HostService {
     try {
       const t = record.terms
       await ch.send({ ok: true, ready: true })
-      await this.#c.shards.receive({ contractId, cid: t.shardCid, size: t.shardSize, merkleRoot: t.merkleRoot, leafSize: t.leafSize }, async () => await ch.read({ signal: AbortSignal.timeout(messageTimeout) }))
+      const receiver = new CreditReceiver(ch)
+      await this.#c.shards.receive({ contractId, cid: t.shardCid, size: t.shardSize, merkleRoot: t.merkleRoot, leafSize: t.leafSize }, {
+        read: async () => await receiver.read({ signal: AbortSignal.timeout(messageTimeout) }),
+        consumed: async bytes => { await receiver.consumed(bytes) }
+      })
       const unsigned = { contractId, shardCid: t.shardCid, storedAt: Math.floor(Date.now() / 1000) }
       const receipt: Receipt = { ...unsigned, signature: await this.#c.wallet.signTyped(receiptTypedData(unsigned, this.#c.chainId)) }
       await this.#c.contracts.put({ ...record, state: 'stored', receipt })

@@ -45,10 +45,10 @@ export class HostShardStore {
   }
 
   /**
-   * Receives `expected.size` bytes from `frames` into a partial file, verifying as it writes.
+   * Receives `expected.size` bytes from `source` into a partial file, verifying as it writes.
    * Throws SHARD_MISMATCH (and keeps nothing) when size, CID or Merkle root differ.
    */
-  async receive (expected: ExpectedShard, frames: () => Promise<Uint8Array>): Promise<void> {
+  async receive (expected: ExpectedShard, source: { read: () => Promise<Uint8Array>, consumed: (bytes: number) => Promise<void> }): Promise<void> {
     const tmp = join(this.#partial, expected.contractId)
     const handle = await open(tmp, 'w', 0o644)
     let committed = false
@@ -58,7 +58,7 @@ export class HostShardStore {
       let received = 0
       let position = 0
       while (received < expected.size) {
-        const frame = await frames()
+        const frame = await source.read()
         received += frame.length
         if (received > expected.size) throw new AppError('PROTOCOL_ERROR', `renter sent more than the contract's ${expected.size} bytes`)
         hash.update(frame)
@@ -69,6 +69,7 @@ export class HostShardStore {
           done += bytesWritten
           position += bytesWritten
         }
+        await source.consumed(frame.length)
       }
       const cid = CID.createV1(raw.code, createDigest(sha256.code, hash.digest())).toString()
       if (cid !== CID.parse(expected.cid).toString()) throw new AppError('PROTOCOL_ERROR', `received bytes hash to ${cid}, the contract says ${expected.cid}`)

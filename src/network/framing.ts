@@ -15,14 +15,18 @@ export const maxFrame = 1024 * 1024 + 1024
 /** Bytes per data frame when streaming shard bytes. */
 export const dataFrame = 256 * 1024
 
-/** Bytes buffered from the peer before the stream is paused (the remote then stops at its window). */
-const highWater = 2 * 1024 * 1024
+/** Data bytes a sender may have in flight beyond the receiver's last acknowledgement. */
+export const creditWindow = 8 * 1024 * 1024
+/** The receiver acknowledges every this many bytes it has consumed. */
+const ackEvery = 1024 * 1024
 
 /**
- * A length-prefixed channel over a libp2p stream, with JSON control messages. Unlike the
- * @libp2p/utils lpStream (which aborts the stream when its 4 MiB read buffer overflows), it
- * pauses the stream while unread bytes pile up, so a fast sender is held back by a slow
- * reader: yamux stops granting window until the reader catches up.
+ * A length-prefixed channel over a libp2p stream, with JSON control messages. Bulk data is
+ * flow-controlled by the application (CreditSender / CreditReceiver): libp2p 3 streams hand
+ * every received chunk to the reader at once, and pausing a yamux stream did not stop a fast
+ * sender before the paused buffer overflowed and the stream was reset; @libp2p/utils' lpStream
+ * aborts at 4 MiB unread. With credits, the sender never has more than 8 MiB unacknowledged, so
+ * the reader's buffer stays bounded however slow its disk.
  */
 export class Channel {
   readonly stream: Stream
@@ -30,13 +34,11 @@ export class Channel {
   #wake?: () => void
   #ended = false
   #error?: Error
-  #paused = false
 
   constructor (stream: Stream) {
     this.stream = stream
     stream.addEventListener('message', evt => {
       this.#buffer.append(evt.data)
-      if (this.#buffer.byteLength > highWater && !this.#paused && stream.readStatus === 'readable') { this.#paused = true; stream.pause() }
       this.#notify()
     })
     stream.addEventListener('remoteCloseWrite', () => { this.#ended = true; this.#notify() })
@@ -120,10 +122,6 @@ export class Channel {
     if (available < head + length) return undefined
     const frame = this.#buffer.subarray(head, head + length)
     this.#buffer.consume(head + length)
-    if (this.#paused && this.#buffer.byteLength < highWater / 2) {
-      this.#paused = false
-      if (this.stream.readStatus === 'paused') this.stream.resume()
-    }
     return frame
   }
 
@@ -133,5 +131,58 @@ export class Channel {
 
   abort (err: Error): void {
     this.stream.abort(err)
+  }
+}
+
+/** Writes data frames, waiting for the receiver's acknowledgements to stay within the credit window. */
+export class CreditSender {
+  readonly #ch: Channel
+  #sent = 0
+  #acked = 0
+
+  constructor (ch: Channel) {
+    this.#ch = ch
+  }
+
+  async write (bytes: Uint8Array, options?: AbortOptions): Promise<void> {
+    while (this.#sent - this.#acked + bytes.length > creditWindow) {
+      const message = await this.#ch.receive<{ ack?: number, ok?: boolean, code?: string, message?: string }>(options)
+      if (typeof message.ack === 'number') this.#acked = message.ack
+      else throw new AppError('PEER_REJECTED', `${message.code ?? 'error'}: ${message.message ?? 'peer stopped the transfer'}`)
+    }
+    await this.#ch.write(bytes, options)
+    this.#sent += bytes.length
+  }
+
+  /** The next control message that is not an acknowledgement. */
+  async receive<T = Record<string, unknown>> (options?: AbortOptions): Promise<T> {
+    for (;;) {
+      const message = await this.#ch.receive<T & { ack?: number }>(options)
+      if (typeof message.ack !== 'number') return message
+    }
+  }
+}
+
+/** Reads data frames and acknowledges them every MiB consumed. */
+export class CreditReceiver {
+  readonly #ch: Channel
+  #received = 0
+  #acked = 0
+
+  constructor (ch: Channel) {
+    this.#ch = ch
+  }
+
+  /** Reads one data frame; call `consumed` once it has been dealt with (written to disk). */
+  async read (options?: AbortOptions): Promise<Uint8Array> {
+    return await this.#ch.read(options)
+  }
+
+  async consumed (bytes: number): Promise<void> {
+    this.#received += bytes
+    if (this.#received - this.#acked >= ackEvery) {
+      this.#acked = this.#received
+      await this.#ch.send({ ack: this.#received })
+    }
   }
 }

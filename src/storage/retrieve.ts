@@ -5,7 +5,7 @@ import type { CID } from 'multiformats/cid'
 import type { ContractStore } from '../contracts/store.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import { Channel, protocols } from '../network/framing.js'
+import { Channel, CreditReceiver, protocols } from '../network/framing.js'
 import type { Network } from '../network/network.js'
 import { fileShardSource, type ShardSource } from '../shards/decoder.js'
 import type { Manifest } from '../shards/manifest.js'
@@ -153,27 +153,30 @@ export class Retriever {
     const onAbort = (): void => { ch.abort(new Error('cancelled')) }
     signal.addEventListener('abort', onAbort)
     const handle = await open(path, 'w')
+    let writing: Promise<unknown> = Promise.resolve()
     try {
       await ch.send({ op: 'get', cid: location.cid.toString() })
       const header = await ch.receive<{ ok?: boolean, size?: number, code?: string, message?: string }>({ signal: AbortSignal.timeout(timeout) })
       if (header.ok !== true) throw new AppError('PEER_REJECTED', `${header.code ?? 'error'}: ${header.message ?? ''}`)
       if (header.size !== location.size) throw new AppError('PROTOCOL_ERROR', `host offers ${String(header.size)} bytes, the shard has ${location.size}`)
       const hash = createHash('sha256')
+      const receiver = new CreditReceiver(ch)
       let received = 0
-      let writing: Promise<unknown> = Promise.resolve()
       while (received < location.size) {
-        const frame = await ch.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
+        const frame = await receiver.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
         if (received + frame.length > location.size) throw new AppError('PROTOCOL_ERROR', 'host sent more bytes than the shard has')
         hash.update(frame)
         const at = received
         received += frame.length
         await writing
-        writing = handle.write(frame, 0, frame.length, at)
+        // Acknowledged once on disk, so the host never runs more than the credit window ahead.
+        writing = handle.write(frame, 0, frame.length, at).then(async () => { await receiver.consumed(frame.length) })
       }
       await writing
       if (!hash.digest().equals(location.cid.multihash.digest)) throw new AppError('PROTOCOL_ERROR', 'shard bytes do not match the shard CID')
     } finally {
       signal.removeEventListener('abort', onAbort)
+      await writing.catch(() => {}) // a cancelled fetch must not leave a write (or its ack) unhandled
       await handle.close()
       await ch.close()
     }

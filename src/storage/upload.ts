@@ -4,7 +4,7 @@ import type { ContractRecord, ContractStore } from '../contracts/store.js'
 import { contractAmount, contractTypedData, newContractId, receiptTypedData, type ContractTerms, type Receipt } from '../contracts/terms.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import { Channel, dataFrame, protocols } from '../network/framing.js'
+import { Channel, CreditSender, dataFrame, protocols } from '../network/framing.js'
 import type { Network } from '../network/network.js'
 import type { Manifest } from '../shards/manifest.js'
 import type { FilesService } from '../files/files-service.js'
@@ -78,11 +78,13 @@ const challengePolicy = { challengeInterval: 3600, challengeLeaves: 8 }
 class HostSink implements ShardSink {
   readonly status: ShardStatus
   readonly #ch: Channel
+  readonly #sender: CreditSender
   readonly #limiter: RateLimiter
   failure?: Error
 
   constructor (ch: Channel, status: ShardStatus, limiter: RateLimiter) {
     this.#ch = ch
+    this.#sender = new CreditSender(ch)
     this.status = status
     this.#limiter = limiter
   }
@@ -93,7 +95,7 @@ class HostSink implements ShardSink {
       const frame = Uint8Array.prototype.slice.call(bytes, at, Math.min(bytes.length, at + dataFrame))
       try {
         await this.#limiter.take(frame.length)
-        await this.#ch.write(frame, { signal: AbortSignal.timeout(timeout) })
+        await this.#sender.write(frame, { signal: AbortSignal.timeout(timeout) })
         this.status.bytesSent += frame.length
       } catch (err) {
         this.fail(err as Error)
@@ -109,7 +111,7 @@ class HostSink implements ShardSink {
 
   async receipt (): Promise<{ ok?: boolean, code?: string, message?: string, receipt?: Receipt }> {
     if (this.failure !== undefined) throw this.failure
-    return await this.#ch.receive({ signal: AbortSignal.timeout(120_000) })
+    return await this.#sender.receive({ signal: AbortSignal.timeout(120_000) })
   }
 }
 
