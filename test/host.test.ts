@@ -2,9 +2,8 @@ import t from 'tap'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCli } from './helpers/daemon.js'
-import { startNetwork, type NetNode } from './helpers/network.js'
+import { startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
-import { waitFor } from './helpers/wait.js'
 
 t.setTimeout(180000)
 
@@ -39,15 +38,11 @@ t.test('host settings, rejections with a reason, and a wallet key that never lea
     const { cid } = await renter.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
     // Three shards on three hosts: A is asked for one of them.
     const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=2&m=1&max-price=500000000000000000000`, { method: 'POST' })
-    let status: any
-    await waitFor('the upload to end', async () => {
-      status = await renter.api(`/storage/upload/${id}`)
-      return status.state === 'complete' || status.state === 'failed'
-    }, 60000)
-    t.equal(status.state, 'complete', status.error)
-    t.notOk(status.shards.some((s: { host: string }) => s.host === a.peerId), 'no shard on host A')
-    t.ok(status.notes.some((n: string) => /only 2 distinct hosts for 3 shards/.test(n)), 'the status says two shards share a host')
-    t.ok(status.notes.some((n: string) => n.includes(a.peerId) && n.includes('PRICE_TOO_LOW')), 'and that host A declined with PRICE_TOO_LOW')
+    const status = await uploadFinished(renter, id)
+    t.equal(status.state, 'complete', status.error ?? 'upload complete')
+    t.notOk(status.shards.some(s => s.host === a.peerId), 'no shard on host A')
+    t.ok(status.notes.some(n => /only 2 distinct hosts for 3 shards/.test(n)), 'the status says two shards share a host')
+    t.ok(status.notes.some(n => n.includes(a.peerId) && n.includes('PRICE_TOO_LOW')), 'and that host A declined with PRICE_TOO_LOW')
     const { contracts } = await a.api<{ contracts: unknown[] }>('/contracts?role=host')
     t.equal(contracts.length, 0, 'host A signed nothing')
     const onB = await b.api<{ contracts: Array<{ state: string, amount: string, shardSize: number, duration: number }> }>('/contracts?role=host')
@@ -70,14 +65,10 @@ t.test('host settings, rejections with a reason, and a wallet key that never lea
     const { cid } = await renter.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
     // max-price leaves B and C: one shard each at first, then B's goes to C.
     const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=1&m=1&max-price=200000000000000000000`, { method: 'POST' })
-    let status: any
-    await waitFor('the upload to end', async () => {
-      status = await renter.api(`/storage/upload/${id}`)
-      return status.state === 'complete' || status.state === 'failed'
-    }, 60000)
-    t.equal(status.state, 'complete', status.error)
-    t.same(status.shards.map((s: { host: string }) => s.host), [c.peerId, c.peerId], 'both shards end on C')
-    t.equal(status.shards.reduce((n: number, s: { attempts: number }) => n + s.attempts, 0), 1, 'one failed attempt, on B')
+    const status = await uploadFinished(renter, id)
+    t.equal(status.state, 'complete', status.error ?? 'upload complete')
+    t.same(status.shards.map(s => s.host), [c.peerId, c.peerId], 'both shards end on C')
+    t.equal(status.shards.reduce((n, s) => n + s.attempts, 0), 1, 'one failed attempt, on B')
     const { hosts: known } = await renter.api<{ hosts: Array<{ peerId: string, failed: number }> }>('/hosts')
     t.ok((known.find(h => h.peerId === b.peerId)?.failed ?? 0) >= 1, "B's failure is in the renter's history")
     const mine = await renter.api<{ contracts: Array<{ hostPeer: string, state: string, error?: string }> }>('/contracts?role=renter')

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCli } from './helpers/daemon.js'
-import { startNetNode, startNetwork, type NetNode } from './helpers/network.js'
+import { startNetNode, startNetwork, uploadFinished, type NetNode, type UploadStatus as Upload } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -14,21 +14,12 @@ const cheap = '100000000000000000000' // 100 BTT per GiB-month
 const maxPrice = '200000000000000000000'
 const dear = '900000000000000000000'
 
-interface Upload { id: string, state: string, manifest?: string, error?: string, notes: string[], shards: Array<{ index: number, cid: string, host?: string, contractId?: string, state: string, bytesSent: number }> }
 
 async function add (node: NetNode, data: Uint8Array): Promise<string> {
   const res = await node.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
   return res.cid
 }
 
-async function uploaded (node: NetNode, id: string): Promise<Upload> {
-  let status: Upload | undefined
-  await waitFor(`upload ${id} to finish`, async () => {
-    status = await node.api<Upload>(`/storage/upload/${id}`)
-    return status.state === 'complete' || status.state === 'failed'
-  }, 120000)
-  return status as Upload
-}
 
 function sha (bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
@@ -70,7 +61,7 @@ t.test('1 renter + 7 hosts: upload, resume after a renter crash, rebuild from ho
     t.equal(cli.code, 0)
     const restarted = await startNetNode(network, { repo: renter.repo, bootstrap: hosts[0] }) // lives as long as the network
     Object.assign(renter, restarted)
-    const after = await uploaded(renter, id)
+    const after = await uploadFinished(renter, id)
     t.equal(after.state, 'complete', after.error ?? 'the resumed upload completes')
     t.equal(after.manifest, mid.manifest, 'with the manifest made before the crash')
     for (const shard of mid.shards.filter(s => s.contractId !== undefined)) {
@@ -84,7 +75,7 @@ t.test('1 renter + 7 hosts: upload, resume after a renter crash, rebuild from ho
     const file = pseudoRandomBytes(20 * MiB, 20)
     const cid = await add(renter, file)
     const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=4&m=2&duration=30&max-price=${maxPrice}`, { method: 'POST' })
-    const status = await uploaded(renter, id)
+    const status = await uploadFinished(renter, id)
     t.equal(status.state, 'complete', status.error ?? 'upload complete')
     const used = new Set(status.shards.map(s => s.host))
     t.equal(used.size, 6, 'six shards on six distinct hosts')

@@ -62,3 +62,23 @@ export async function startNetwork (t: Test, options: { hosts: number, hostConfi
   }, 60000)
   return { renter, hosts }
 }
+
+/** An upload session as GET /storage/upload/:id shows it (the fields tests look at). */
+export interface UploadStatus {
+  id: string
+  state: string
+  manifest?: string
+  error?: string
+  notes: string[]
+  shards: Array<{ index: number, cid: string, host?: string, contractId?: string, state: string, bytesSent: number, attempts: number }>
+}
+
+/** Polls the session until it is complete or failed. */
+export async function uploadFinished (node: NetNode, id: string, timeoutMs = 120000): Promise<UploadStatus> {
+  let status: UploadStatus | undefined
+  await waitFor(`upload ${id} to finish`, async () => {
+    status = await node.api<UploadStatus>(`/storage/upload/${id}`)
+    return status.state === 'complete' || status.state === 'failed'
+  }, timeoutMs)
+  return status as UploadStatus
+}
