@@ -18,6 +18,9 @@ import { Network } from './network/network.js'
 import { HostDirectory } from './storage/directory.js'
 import { Retriever } from './storage/retrieve.js'
 import { UploadService } from './storage/upload.js'
+import { ProofScheduler } from './storage/proofs.js'
+import { HostProver } from './host/prover.js'
+import { parseDuration } from './proofs/challenge.js'
 import { Wallet } from './wallet/wallet.js'
 import { AppError } from './errors/index.js'
 import { readConfigFile, writeConfigFile } from './repo/repo.js'
@@ -32,6 +35,8 @@ export interface Online {
   directory: HostDirectory
   uploads: UploadService
   retriever: Retriever
+  prover: HostProver
+  proofs: ProofScheduler
 }
 
 export interface NodeOptions {
@@ -116,9 +121,18 @@ export class BtfsNode {
         await writeConfigFile(paths.config, setConfigValue(file, 'host', { ...file.host, ...changes }))
         repo.override(setConfigValue(repo.config, 'host', { ...repo.config.host, ...changes }))
       }
-      const host = new HostService({ network, wallet, contracts, shards: new HostShardStore(paths.shards), logger: log.child({ component: 'host' }), chainId, settings: config.host, saveSettings })
+      const hostShards = new HostShardStore(paths.shards)
+      const host = new HostService({ network, wallet, contracts, shards: hostShards, logger: log.child({ component: 'host' }), chainId, settings: config.host, saveSettings })
       await host.start()
       stack.push({ name: 'host', stop: async () => { await host.stop() } })
+      const prover = new HostProver({ network, wallet, contracts, shards: hostShards, datastore, logger: log.child({ component: 'prover' }), chainId, leaves: config.proofs.leaves })
+      await prover.start()
+      const proofs = new ProofScheduler({
+        network, contracts, datastore, logger: log.child({ component: 'proofs' }), chainId,
+        intervalMs: parseDuration(config.proofs.interval), timeoutMs: parseDuration(config.proofs.timeout), leaves: config.proofs.leaves, maxFailures: config.proofs.maxFailures
+      })
+      await proofs.start()
+      stack.push({ name: 'proofs', stop: async () => { await proofs.stop() } })
       const directory = new HostDirectory({ network, datastore, logger: log.child({ component: 'hosts' }), chainId, refreshSeconds: config.storage.hostsRefresh })
       const online = (n: BtfsNode): Online => {
         const retriever = new Retriever({ network, contracts, shards: n.shards, logger: log.child({ component: 'retrieve' }), tmpDir: paths.tmp, extra: config.storage.retrieveExtra })
@@ -126,7 +140,7 @@ export class BtfsNode {
           network, wallet, contracts, shards: n.shards, files: n.files, directory, datastore, logger: log.child({ component: 'upload' }), chainId,
           defaults: { k: config.shards.k, m: config.shards.m, ...config.storage }
         })
-        return { network, wallet, contracts, host, directory, uploads, retriever }
+        return { network, wallet, contracts, host, directory, uploads, retriever, prover, proofs }
       }
       const created = new BtfsNode(repo, log, datastore, stack, blocks, hashes, hashers, online)
       const services = created.online

@@ -12,7 +12,7 @@ import { infoRoutes } from './routes/info.js'
 import { gatewayRoutes } from './routes/gateway.js'
 import { kuboRoutes } from './routes/kubo.js'
 import { shardRoutes } from './routes/shards.js'
-import { networkRoutes } from './routes/network.js'
+import { networkRoutes, proofRoutes } from './routes/network.js'
 
 /** A route as registered, for the spec-conformance test and /openapi.json checks. */
 export interface RegisteredRoute {
@@ -63,5 +63,6 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
   await app.register(kuboRoutes, routeOptions)
   await app.register(shardRoutes, routeOptions)
   await app.register(networkRoutes, routeOptions)
+  await app.register(proofRoutes, routeOptions)
   return app
 }

@@ -59,6 +59,15 @@ const StorageConfig = Type.Object({
   maxAttempts: Type.Integer({ minimum: 1, description: 'hosts tried per shard before the upload fails' })
 }, { additionalProperties: false })
 
+const Duration = (description: string): ReturnType<typeof Type.String> => Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description })
+
+const ProofsConfig = Type.Object({
+  interval: Duration('mean time between two challenges of a contract (random, exponential), e.g. 1h or 2s'),
+  timeout: Duration('how long a host has to answer a challenge'),
+  leaves: Type.Integer({ minimum: 1, maximum: 64, description: 'leaves asked per challenge (c)' }),
+  maxFailures: Type.Integer({ minimum: 1, description: 'consecutive failed or missed rounds that mark a contract failed' })
+}, { additionalProperties: false })
+
 const WalletConfig = Type.Object({
   chainId: Type.Integer({ minimum: 1, description: 'chain id in the TIP-712 domain of ads and contracts (TRON mainnet 728126428)' })
 }, { additionalProperties: false })
@@ -78,6 +87,7 @@ export const ConfigSchema = Type.Object({
   network: NetworkConfig,
   host: HostConfig,
   storage: StorageConfig,
+  proofs: ProofsConfig,
   wallet: WalletConfig,
   log: LogConfig
 }, { additionalProperties: false })

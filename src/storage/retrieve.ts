@@ -57,12 +57,16 @@ export class Retriever {
 
   /** Hosts holding each shard of `manifest`, by the renter's stored contracts. */
   async locations (manifest: Manifest): Promise<ShardLocation[]> {
-    const byCid = new Map(manifest.shards.map(s => [s.cid.toString(), s]))
+    // Several indices can share a CID (with k = 1 every shard is a copy): a host holding that
+    // CID serves each of them, but only the index its contract was signed for counts as its own.
+    const byCid = new Map<string, Manifest['shards']>()
+    for (const s of manifest.shards) byCid.set(s.cid.toString(), [...byCid.get(s.cid.toString()) ?? [], s])
     const out: ShardLocation[] = []
     for await (const record of this.#c.contracts.list('renter')) {
       if (record.state !== 'stored') continue
-      const shard = byCid.get(record.terms.shardCid)
-      if (shard !== undefined) out.push({ index: shard.index, cid: shard.cid, size: shard.size, host: record.terms.hostPeer })
+      const shards = byCid.get(record.terms.shardCid) ?? []
+      const own = shards.find(s => s.index === record.upload?.index) ?? shards[0]
+      if (own !== undefined) out.push({ index: own.index, cid: own.cid, size: own.size, host: record.terms.hostPeer })
     }
     return out
   }

@@ -18,7 +18,11 @@ export const buckets = {
   /** upload session id -> UploadSession (JSON) */
   uploads: 'uploads',
   /** host peer id -> HostHistory (JSON): outcomes of this renter's dealings with that host */
-  hostHistory: 'host-history'
+  hostHistory: 'host-history',
+  /** renter: contract id -> ProofRecord (JSON): challenge passes, failures, the last round */
+  proofs: 'proofs',
+  /** host: `<unix ms, 13 digits>/<contract id>` -> HostChallenge (JSON): challenges answered */
+  hostChallenges: 'host-challenges'
 } as const
 
 export type BucketName = typeof buckets[keyof typeof buckets]

@@ -212,3 +212,85 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
     return { files }
   })
 }
+
+const RoundSchema = Type.Object({
+  at: Type.Integer({ description: 'unix ms' }),
+  nonce: Type.String(),
+  indices: Type.Array(Type.Integer()),
+  verdict: Type.String({ description: 'pass | fail | missed' }),
+  reason: Type.Optional(Type.String())
+})
+
+/** GET /storage/files/:cid (per-shard proof history) and GET /host/challenges. */
+export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
+  app.get('/storage/files/:cid', {
+    schema: {
+      params: Type.Object({ cid: Type.String() }),
+      response: {
+        200: Type.Object({
+          root: Type.String(),
+          manifest: Type.String(),
+          k: Type.Integer(),
+          m: Type.Integer(),
+          shards: Type.Array(Type.Object({
+            index: Type.Integer(),
+            cid: Type.String(),
+            host: Type.String(),
+            contract: Type.String(),
+            state: Type.String(),
+            lastProven: Type.Optional(Type.Integer({ description: 'unix ms' })),
+            passes: Type.Integer(),
+            failures: Type.Integer(),
+            lastChallenge: Type.Optional(RoundSchema)
+          }))
+        }),
+        ...networkErrors
+      }
+    }
+  }, async (request) => {
+    const root = parseCid(request.params.cid)
+    const latest = await node.shards.latest(root)
+    if (latest === undefined) throw new AppError('NOT_FOUND', `${root.toString()} was not uploaded from this node`)
+    const byCid = new Map(latest.manifest.shards.map(s => [s.cid.toString(), s.index]))
+    const shards = []
+    for await (const record of node.online.contracts.list('renter')) {
+      const own = record.upload !== undefined && latest.manifest.shards[record.upload.index]?.cid.toString() === record.terms.shardCid
+      const index = own ? record.upload?.index : byCid.get(record.terms.shardCid)
+      if (index === undefined) continue
+      const proof = await node.online.proofs.get(record.terms.id)
+      shards.push({
+        index,
+        cid: record.terms.shardCid,
+        host: record.terms.hostPeer,
+        contract: record.terms.id,
+        state: record.state,
+        ...(proof?.lastProven !== undefined ? { lastProven: proof.lastProven } : {}),
+        passes: proof?.passes ?? 0,
+        failures: proof?.failures ?? 0,
+        ...(proof?.last !== undefined ? { lastChallenge: proof.last } : {})
+      })
+    }
+    shards.sort((a, b) => a.index - b.index)
+    return { root: root.toString(), manifest: latest.cid.toString(), k: latest.manifest.erasure.k, m: latest.manifest.erasure.m, shards }
+  })
+
+  app.get('/host/challenges', {
+    schema: {
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) }),
+      response: {
+        200: Type.Object({
+          challenges: Type.Array(Type.Object({
+            at: Type.Integer(),
+            contractId: Type.String(),
+            renterPeer: Type.String(),
+            nonce: Type.String(),
+            indices: Type.Array(Type.Integer()),
+            answered: Type.Boolean(),
+            error: Type.Optional(Type.String())
+          }))
+        }),
+        ...networkErrors
+      }
+    }
+  }, async (request) => ({ challenges: await node.online.prover.list(request.query.limit ?? 100) }))
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto'
+import type { ContractRecord, ContractStore } from '../contracts/store.js'
+import { AppError } from '../errors/index.js'
+import type { Logger } from '../logger.js'
+import { Channel, protocols } from '../network/framing.js'
+import type { Network } from '../network/network.js'
+import { challengeIndices, verifyAnswer, type ChallengeAnswer } from '../proofs/challenge.js'
+import { leafCountOf } from '../merkle/index.js'
+import type { Bucket, Datastore } from '../store/index.js'
+import { HostDirectory } from './directory.js'
+
+/** One challenge round as the renter recorded it: enough to replay the check. */
+export interface ChallengeRound {
+  at: number
+  nonce: string
+  indices: number[]
+  verdict: 'pass' | 'fail' | 'missed'
+  reason?: string
+}
+
+/** What the renter knows of a contract's proofs (bucket proofs). */
+export interface ProofRecord {
+  contractId: string
+  passes: number
+  failures: number
+  consecutiveFailures: number
+  lastProven?: number
+  last?: ChallengeRound
+}
+
+export interface SchedulerComponents {
+  network: Network
+  contracts: ContractStore
+  datastore: Datastore
+  logger: Logger
+  chainId: number
+  /** Mean ms between two challenges of a contract. */
+  intervalMs: number
+  timeoutMs: number
+  leaves: number
+  maxFailures: number
+}
+
+/**
+ * Challenges every stored renter contract at random times (exponential gaps with mean
+ * proofs.interval, so a host cannot predict the next round), verifies the answers against the
+ * contract's Merkle root, and records each round. `maxFailures` consecutive failed or missed
+ * rounds mark the contract failed. Records live in LevelDB, so counts survive restarts.
+ */
+export class ProofScheduler {
+  readonly #c: SchedulerComponents
+  readonly #bucket: Bucket<string, ProofRecord>
+  readonly #timers = new Map<string, NodeJS.Timeout>()
+  #scan?: NodeJS.Timeout
+  #stopped = false
+
+  constructor (components: SchedulerComponents) {
+    this.#c = components
+    this.#bucket = components.datastore.bucket<string, ProofRecord>('proofs', 'utf8', 'json')
+  }
+
+  async start (): Promise<void> {
+    await this.#sync()
+    this.#scan = setInterval(() => { this.#sync().catch(() => {}) }, Math.min(5000, this.#c.intervalMs))
+    this.#scan.unref()
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#scan)
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+    this.#timers.clear()
+  }
+
+  async get (contractId: string): Promise<ProofRecord | undefined> {
+    return await this.#bucket.get(contractId)
+  }
+
+  /** Schedules every stored renter contract not yet scheduled. */
+  async #sync (): Promise<void> {
+    for await (const record of this.#c.contracts.list('renter')) {
+      if (record.state === 'stored' && !this.#timers.has(record.terms.id)) this.#schedule(record.terms.id)
+    }
+  }
+
+  #schedule (contractId: string): void {
+    if (this.#stopped) return
+    const delay = Math.min(-Math.log(1 - Math.random()) * this.#c.intervalMs, 2 ** 31 - 1)
+    const timer = setTimeout(() => {
+      this.#round(contractId).catch((err: Error) => { this.#c.logger.warn({ contract: contractId, err: err.message }, 'challenge round failed to run') })
+        .finally(() => { this.#timers.delete(contractId); void this.#stillActive(contractId) })
+    }, delay)
+    timer.unref()
+    this.#timers.set(contractId, timer)
+  }
+
+  async #stillActive (contractId: string): Promise<void> {
+    const record = await this.#c.contracts.get('renter', contractId)
+    if (record?.state === 'stored') this.#schedule(contractId)
+  }
+
+  /** Runs one challenge of `contractId` now and records it; returns the round. */
+  async challenge (contractId: string): Promise<ChallengeRound> {
+    return await this.#round(contractId)
+  }
+
+  async #round (contractId: string): Promise<ChallengeRound> {
+    const record = await this.#c.contracts.get('renter', contractId)
+    if (record === undefined) throw new AppError('NOT_FOUND', `no contract ${contractId}`)
+    const t = record.terms
+    const nonce = '0x' + randomBytes(32).toString('hex')
+    const round: ChallengeRound = { at: Date.now(), nonce, indices: challengeIndices(nonce, t.id, leafCountOf(t.shardSize, t.leafSize), this.#c.leaves), verdict: 'missed' }
+    try {
+      const answer = await this.#ask(record, nonce)
+      const verdict = await verifyAnswer(t, nonce, this.#c.leaves, answer, this.#c.chainId)
+      round.verdict = verdict.ok ? 'pass' : 'fail'
+      if (verdict.reason !== undefined) round.reason = verdict.reason
+    } catch (err) {
+      round.verdict = err instanceof AppError && err.code === 'PEER_REJECTED' ? 'fail' : 'missed'
+      round.reason = (err as Error).message
+    }
+    await this.#record(record, round)
+    return round
+  }
+
+  async #ask (record: ContractRecord, nonce: string): Promise<ChallengeAnswer> {
+    const signal = AbortSignal.timeout(this.#c.timeoutMs)
+    const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(record.terms.hostPeer), protocols.challenge, { signal })
+    const ch = new Channel(stream)
+    try {
+      await ch.send({ contractId: record.terms.id, nonce })
+      const reply = await ch.receive<{ ok?: boolean, answer?: ChallengeAnswer, code?: string, message?: string }>({ signal })
+      if (reply.ok !== true || reply.answer === undefined) throw new AppError('PEER_REJECTED', `${reply.code ?? 'error'}: ${reply.message ?? 'no answer'}`)
+      return reply.answer
+    } finally {
+      await ch.close()
+    }
+  }
+
+  async #record (record: ContractRecord, round: ChallengeRound): Promise<void> {
+    const id = record.terms.id
+    const p = await this.#bucket.get(id) ?? { contractId: id, passes: 0, failures: 0, consecutiveFailures: 0 }
+    if (round.verdict === 'pass') {
+      p.passes++
+      p.consecutiveFailures = 0
+      p.lastProven = round.at
+    } else {
+      p.failures++
+      p.consecutiveFailures++
+      this.#c.logger.warn({ contract: id, host: record.terms.hostPeer, verdict: round.verdict, reason: round.reason, consecutive: p.consecutiveFailures }, 'storage proof failed')
+    }
+    p.last = round
+    await this.#bucket.put(id, p)
+    if (p.consecutiveFailures >= this.#c.maxFailures && record.state === 'stored') {
+      await this.#c.contracts.put({ ...record, state: 'failed', error: `${p.consecutiveFailures} consecutive challenges failed or missed: ${round.reason ?? ''}` })
+      this.#c.logger.warn({ contract: id, host: record.terms.hostPeer }, 'contract failed: the host did not prove it keeps the shard')
+    }
+  }
+}

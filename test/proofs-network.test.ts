@@ -1,0 +1,62 @@
+import t from 'tap'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
+import { pseudoRandomBytes } from './helpers/node.js'
+import { waitFor } from './helpers/wait.js'
+import { challengeIndices } from '../src/proofs/challenge.js'
+import { leafCountOf } from '../src/merkle/index.js'
+
+t.setTimeout(180000)
+
+interface FileProofs {
+  shards: Array<{ index: number, cid: string, host: string, contract: string, state: string, passes: number, failures: number, lastProven?: number, lastChallenge?: { nonce: string, indices: number[], verdict: string, reason?: string } }>
+}
+
+t.test('renters challenge hosts at random times; a host that loses its shard is marked failed', async t => {
+  const { renter, hosts } = await startNetwork(t, {
+    hosts: 3,
+    renterConfig: { proofs: { interval: '300ms', timeout: '3s', leaves: 8, maxFailures: 3 } }
+  })
+  const byPeer = new Map(hosts.map(h => [h.peerId, h]))
+  const data = pseudoRandomBytes(2 * 1024 * 1024 + 5, 31)
+  const { cid } = await renter.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
+  const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=1&m=2`, { method: 'POST' })
+  const status = await uploadFinished(renter, id)
+  t.equal(status.state, 'complete', status.error ?? 'uploaded')
+
+  let proofs: FileProofs | undefined
+  await waitFor('every contract to pass 5 rounds', async () => {
+    proofs = await renter.api<FileProofs>(`/storage/files/${cid}`)
+    return proofs.shards.length === 3 && proofs.shards.every(s => s.passes >= 5)
+  }, 60000)
+  const honest = proofs as FileProofs
+  t.ok(honest.shards.every(s => s.failures === 0 && s.lastProven !== undefined), 'honest hosts pass every round')
+  const last = honest.shards[0]?.lastChallenge
+  t.equal(last?.verdict, 'pass')
+  const { contracts } = await renter.api<{ contracts: Array<{ id: string, shardSize: number, leafSize: number }> }>('/contracts?role=renter')
+  const first = contracts.find(c => c.id === honest.shards[0]?.contract)
+  t.same(last?.indices, challengeIndices(last?.nonce ?? '', first?.id ?? '', leafCountOf(first?.shardSize ?? 0, first?.leafSize ?? 0), 8), 'the recorded round can be replayed: its indices follow from its nonce')
+  t.same(honest.shards.map(s => s.index), [0, 1, 2], 'one entry per shard')
+
+  const holder = byPeer.get(honest.shards[0]?.host ?? '') as NetNode
+  const challenges = await holder.api<{ challenges: Array<{ contractId: string, answered: boolean, nonce: string }> }>('/host/challenges')
+  t.ok(challenges.challenges.some(c => c.contractId === honest.shards[0]?.contract && c.answered), 'the host lists the challenges it answered')
+
+  // The host loses the shard: within maxFailures rounds the contract is failed.
+  const victim = honest.shards[1] as FileProofs['shards'][number]
+  const loser = byPeer.get(victim.host) as NetNode
+  await rm(join(loser.repo, 'shards', victim.cid))
+  let after: FileProofs | undefined
+  await waitFor('the contract of the lost shard to fail', async () => {
+    after = await renter.api<FileProofs>(`/storage/files/${cid}`)
+    return after.shards.find(s => s.contract === victim.contract)?.state === 'failed'
+  }, 60000)
+  const failed = (after as FileProofs).shards.find(s => s.contract === victim.contract)
+  t.equal(failed?.failures, 3, 'marked failed after exactly maxFailures = 3 failed rounds')
+  t.equal(failed?.lastChallenge?.verdict, 'fail')
+  t.match(failed?.lastChallenge?.reason, /missing|holds no shard/)
+  t.ok((after as FileProofs).shards.filter(s => s.contract !== victim.contract).every(s => s.state === 'stored'), 'the other contracts are still fine')
+  const health = await renter.api<{ files: Array<{ root: string, reachable: number }> }>('/storage/files')
+  t.equal(health.files.find(f => f.root === cid)?.reachable, 2, 'health counts only shards still held')
+})
