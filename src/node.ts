@@ -20,6 +20,8 @@ import { Retriever } from './storage/retrieve.js'
 import { UploadService } from './storage/upload.js'
 import { ProofScheduler } from './storage/proofs.js'
 import { HostProver } from './host/prover.js'
+import { HostSelfCheck } from './host/self-check.js'
+import { RepairService } from './storage/repair.js'
 import { parseDuration } from './proofs/challenge.js'
 import { Wallet } from './wallet/wallet.js'
 import { AppError } from './errors/index.js'
@@ -36,7 +38,9 @@ export interface Online {
   uploads: UploadService
   retriever: Retriever
   prover: HostProver
+  selfCheck: HostSelfCheck
   proofs: ProofScheduler
+  repair: RepairService
 }
 
 export interface NodeOptions {
@@ -122,14 +126,22 @@ export class BtfsNode {
         repo.override(setConfigValue(repo.config, 'host', { ...repo.config.host, ...changes }))
       }
       const hostShards = new HostShardStore(paths.shards)
-      const host = new HostService({ network, wallet, contracts, shards: hostShards, logger: log.child({ component: 'host' }), chainId, settings: config.host, saveSettings })
+      const host = new HostService({ network, wallet, contracts, shards: hostShards, logger: log.child({ component: 'host' }), chainId, settings: config.host, expiryGraceMs: parseDuration(config.host.expiryGrace), saveSettings })
       await host.start()
       stack.push({ name: 'host', stop: async () => { await host.stop() } })
       const prover = new HostProver({ network, wallet, contracts, shards: hostShards, datastore, logger: log.child({ component: 'prover' }), chainId, leaves: config.proofs.leaves })
       await prover.start()
+      const selfCheck = new HostSelfCheck({
+        contracts, shards: hostShards, datastore, logger: log.child({ component: 'self-check' }),
+        intervalMs: parseDuration(config.host.selfCheckInterval), rate: config.host.selfCheckRate, onBad: cid => { prover.forget(cid) }
+      })
+      selfCheck.start()
+      stack.push({ name: 'self-check', stop: async () => { await selfCheck.stop() } })
+      let repair: RepairService | undefined
       const proofs = new ProofScheduler({
         network, contracts, datastore, logger: log.child({ component: 'proofs' }), chainId,
-        intervalMs: parseDuration(config.proofs.interval), timeoutMs: parseDuration(config.proofs.timeout), leaves: config.proofs.leaves, maxFailures: config.proofs.maxFailures
+        intervalMs: parseDuration(config.proofs.interval), timeoutMs: parseDuration(config.proofs.timeout), leaves: config.proofs.leaves, maxFailures: config.proofs.maxFailures,
+        onFailed: () => { repair?.poke() }
       })
       await proofs.start()
       stack.push({ name: 'proofs', stop: async () => { await proofs.stop() } })
@@ -138,15 +150,22 @@ export class BtfsNode {
         const retriever = new Retriever({ network, contracts, shards: n.shards, logger: log.child({ component: 'retrieve' }), tmpDir: paths.tmp, extra: config.storage.retrieveExtra })
         const uploads = new UploadService({
           network, wallet, contracts, shards: n.shards, files: n.files, directory, datastore, logger: log.child({ component: 'upload' }), chainId,
+          fromHosts: async (manifest, signal) => await retriever.openManifest(manifest, { fetch: true, signal }),
           defaults: { k: config.shards.k, m: config.shards.m, ...config.storage }
         })
-        return { network, wallet, contracts, host, directory, uploads, retriever, prover, proofs }
+        repair = new RepairService({
+          uploads, contracts, logger: log.child({ component: 'repair' }), intervalMs: parseDuration(config.storage.repairInterval),
+          threshold: config.storage.repairThreshold, autoRenew: config.storage.autoRenew, renewBeforeMs: parseDuration(config.storage.renewBefore)
+        })
+        return { network, wallet, contracts, host, directory, uploads, retriever, prover, selfCheck, proofs, repair }
       }
       const created = new BtfsNode(repo, log, datastore, stack, blocks, hashes, hashers, online)
       const services = created.online
       await services.retriever.start()
       await services.uploads.start()
       stack.push({ name: 'uploads', stop: async () => { await services.uploads.stop() } })
+      services.repair.start()
+      stack.push({ name: 'repair', stop: async () => { await services.repair.stop() } })
       return created
     } catch (err) {
       await stopAll(stack, log)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
@@ -16,6 +16,7 @@ interface FileProofs {
 t.test('renters challenge hosts at random times; a host that loses its shard is marked failed', async t => {
   const { renter, hosts } = await startNetwork(t, {
     hosts: 3,
+    hostConfig: () => ({ host: { selfCheckInterval: '1s' } }),
     renterConfig: { proofs: { interval: '300ms', timeout: '3s', leaves: 8, maxFailures: 3 } }
   })
   const byPeer = new Map(hosts.map(h => [h.peerId, h]))
@@ -59,4 +60,25 @@ t.test('renters challenge hosts at random times; a host that loses its shard is 
   t.ok((after as FileProofs).shards.filter(s => s.contract !== victim.contract).every(s => s.state === 'stored'), 'the other contracts are still fine')
   const health = await renter.api<{ files: Array<{ root: string, reachable: number }> }>('/storage/files')
   t.equal(health.files.find(f => f.root === cid)?.reachable, 2, 'health counts only shards still held')
+
+  // Bit rot on the third host: its background self-check reports it to the operator (log + API).
+  const third = honest.shards[2] as FileProofs['shards'][number]
+  const rotting = byPeer.get(third.host) as NetNode
+  const path = join(rotting.repo, 'shards', third.cid)
+  const bytes = await readFile(path)
+  bytes[1000] ^= 0x04
+  await writeFile(path, bytes)
+  type Checks = { shards: Array<{ cid: string, ok: boolean, problem?: string, contracts: string[] }> }
+  let checks: Checks | undefined
+  await waitFor('the self-check to find the rot', async () => {
+    checks = await rotting.api<Checks>('/host/shards')
+    return checks.shards.some(s => s.cid === third.cid && !s.ok)
+  }, 30000)
+  t.match(checks?.shards.find(s => s.cid === third.cid), { ok: false, problem: 'cid', contracts: [third.contract] }, 'GET /host/shards names the damaged shard and its contract')
+  t.match(rotting.stderr(), /self-check: a stored shard is damaged/, 'and the host logs it as an error')
+  await waitFor('the self-check to see the deleted shard', async () => {
+    const lost = await loser.api<Checks>('/host/shards')
+    return lost.shards.some(s => s.cid === victim.cid && s.problem === 'missing')
+  }, 30000)
+  t.pass('the host that deleted its shard is told it is missing')
 })

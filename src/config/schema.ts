@@ -39,6 +39,8 @@ const NetworkConfig = Type.Object({
   protocolPrefix: Type.String({ pattern: '^/[a-z0-9-]+$', description: 'prefix of the Kad-DHT protocol: only nodes with the same prefix form a network' })
 }, { additionalProperties: false })
 
+const Duration = (description: string): ReturnType<typeof Type.String> => Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description })
+
 const HostConfig = Type.Object({
   enabled: Type.Boolean({ description: 'sell storage (also `daemon --host`)' }),
   price: Decimal('price per GiB per 30-day month, in BTT base units (1 BTT = 10^18)'),
@@ -47,7 +49,10 @@ const HostConfig = Type.Object({
   maxDuration: Type.Integer({ minimum: 1, description: 'longest contract accepted, in days' }),
   collateral: Decimal('collateral the host stakes per contract, in BTT base units (advertised)'),
   adTtl: Type.Integer({ minimum: 10, description: 'seconds a signed host ad stays valid' }),
-  reprovideInterval: Type.Integer({ minimum: 1, description: 'seconds between re-signing the ad and re-providing it on the DHT' })
+  reprovideInterval: Type.Integer({ minimum: 1, description: 'seconds between re-signing the ad and re-providing it on the DHT' }),
+  expiryGrace: Duration('how long a shard is kept after its last contract ended, before it is deleted'),
+  selfCheckInterval: Duration('time between two self-check passes that re-hash every stored shard against its CID and Merkle root (0s: off)'),
+  selfCheckRate: Type.Integer({ minimum: 0, description: 'cap on self-check disk reads, bytes per second (0: none)' })
 }, { additionalProperties: false })
 
 const StorageConfig = Type.Object({
@@ -56,10 +61,12 @@ const StorageConfig = Type.Object({
   retrieveExtra: Type.Integer({ minimum: 0, maximum: 256, description: 'shards fetched beyond k when rebuilding from hosts (the first k verified win)' }),
   uploadRate: Type.Integer({ minimum: 0, description: 'cap on upload bytes per second to hosts, all shards together (0: none)' }),
   hostsRefresh: Type.Integer({ minimum: 1, description: 'seconds a discovered host list is reused before asking the DHT again' }),
-  maxAttempts: Type.Integer({ minimum: 1, description: 'hosts tried per shard before the upload fails' })
+  maxAttempts: Type.Integer({ minimum: 1, description: 'hosts tried per shard before the upload fails' }),
+  repairThreshold: Type.Integer({ minimum: 0, description: 'repair a file when fewer of its shards are healthy (0: k + ceil(m / 2))' }),
+  repairInterval: Duration('time between two checks of every uploaded file for shards to repair or contracts to renew'),
+  autoRenew: Type.Boolean({ description: 'renew contracts with the same host before they end' }),
+  renewBefore: Duration('renew a contract when less than this is left of it')
 }, { additionalProperties: false })
-
-const Duration = (description: string): ReturnType<typeof Type.String> => Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description })
 
 const ProofsConfig = Type.Object({
   interval: Duration('mean time between two challenges of a contract (random, exponential), e.g. 1h or 2s'),

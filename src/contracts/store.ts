@@ -5,10 +5,11 @@ export type ContractRole = 'renter' | 'host'
 
 /**
  * signed: both signatures exchanged, shard not yet stored; stored: the host verified and
- * fsynced the shard (receipt); failed: the upload to this host failed (renter) or never
- * completed (host: the reservation is released).
+ * fsynced the shard (receipt); failed: the upload to this host failed or its proofs failed
+ * (renter), or it never completed (host: the reservation is released); expired: its term ended
+ * (the host deletes the shard a grace period later unless another contract still holds it).
  */
-export type ContractState = 'signed' | 'stored' | 'failed'
+export type ContractState = 'signed' | 'stored' | 'failed' | 'expired'
 
 /** A contract as both sides persist it. */
 export interface ContractRecord {
@@ -20,6 +21,10 @@ export interface ContractRecord {
   receipt?: Receipt
   /** Renter side: which upload session and shard index this contract serves. */
   upload?: { session: string, index: number }
+  /** Renter side: the contract this one continues (same host, same shard, starting at its end). */
+  renews?: string
+  /** Renter side: the contract that continues this one. */
+  renewedBy?: string
   error?: string
   created: number
   updated: number

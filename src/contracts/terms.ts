@@ -90,6 +90,11 @@ export function contractAmount (price: bigint, size: number, days: number): bigi
   return (num + den - 1n) / den
 }
 
+/** When the contract ends, in unix seconds: start + duration days. */
+export function contractEnd (terms: Pick<ContractTerms, 'start' | 'duration'>): number {
+  return terms.start + terms.duration * 86400
+}
+
 export function newContractId (): string {
   return '0x' + randomBytes(32).toString('hex')
 }

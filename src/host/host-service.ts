@@ -9,6 +9,7 @@ import type { Network } from '../network/network.js'
 import { verifyTyped, type Wallet } from '../wallet/wallet.js'
 import { hostAdTypedData, hostsKey, type HostAd, type SignedHostAd } from './ad.js'
 import type { HostShardStore } from './shard-store.js'
+import { expireContracts } from './expiry.js'
 
 export type HostSettings = Config['host']
 
@@ -31,6 +32,8 @@ export interface HostComponents {
   logger: Logger
   chainId: number
   settings: HostSettings
+  /** ms a shard is kept after its contract ended (host.expiryGrace). */
+  expiryGraceMs: number
   /** Persists the changed keys in config.json (a flag like --host stays a flag of this run). */
   saveSettings: (changes: Partial<HostSettings>) => Promise<void>
 }
@@ -40,6 +43,8 @@ const clockSkew = 600
 /** A contract signed but never filled for this long releases its reservation. */
 const reservationMs = 24 * 3600 * 1000
 const messageTimeout = 30_000
+/** How often ended contracts are looked for. */
+const expirySweepMs = 60_000
 
 /**
  * The host role: advertises space (a signed ad served over /btfs-ts/host-ad and provided on the
@@ -50,10 +55,12 @@ const messageTimeout = 30_000
 export class HostService {
   readonly #c: HostComponents
   #settings: HostSettings
-  #used = 0
+  /** Shards held or reserved under live contracts: cid → size and how many contracts. */
+  readonly #held = new Map<string, { size: number, contracts: number }>()
   #ad?: SignedHostAd
   #lock: Promise<unknown> = Promise.resolve()
   #timer?: NodeJS.Timeout
+  #sweeper?: NodeJS.Timeout
   #provided = false
   #stopped = false
   readonly #inFlight = new Set<string>()
@@ -67,9 +74,22 @@ export class HostService {
     return this.#settings
   }
 
-  /** Bytes reserved or stored by host contracts. */
+  /** Bytes reserved or stored by live host contracts (a shard held under two contracts counts once). */
   get used (): number {
-    return this.#used
+    let used = 0
+    for (const { size } of this.#held.values()) used += size
+    return used
+  }
+
+  #hold (terms: ContractTerms): void {
+    const held = this.#held.get(terms.shardCid)
+    if (held === undefined) this.#held.set(terms.shardCid, { size: terms.shardSize, contracts: 1 })
+    else held.contracts++
+  }
+
+  #release (terms: ContractTerms): void {
+    const held = this.#held.get(terms.shardCid)
+    if (held !== undefined && --held.contracts <= 0) this.#held.delete(terms.shardCid)
   }
 
   async start (): Promise<void> {
@@ -80,19 +100,33 @@ export class HostService {
         await this.#c.contracts.put({ ...record, state: 'failed', error: 'the renter never sent the shard' })
         continue
       }
-      if (record.state !== 'failed') this.#used += record.terms.shardSize
+      if (record.state === 'signed' || record.state === 'stored') this.#hold(record.terms)
     }
+    await this.sweep()
     const { libp2p } = this.#c.network
     await libp2p.handle(protocols.hostAd, (stream, conn) => { this.#serve(stream, conn, async ch => { await this.#serveAd(ch) }) })
     await libp2p.handle(protocols.contract, (stream, conn) => { this.#serve(stream, conn, async ch => { await this.#serveContract(ch, conn) }) })
     await libp2p.handle(protocols.shard, (stream, conn) => { this.#serve(stream, conn, async ch => { await this.#serveShard(ch, conn) }) }, { maxInboundStreams: 256 })
     libp2p.addEventListener('peer:connect', () => { if (this.#settings.enabled && !this.#provided) this.#provide() })
     this.#schedule()
+    this.#sweeper = setInterval(() => { this.sweep().catch((err: Error) => { this.#c.logger.warn({ err: err.message }, 'expiry sweep failed') }) }, expirySweepMs)
+    this.#sweeper.unref()
   }
 
   async stop (): Promise<void> {
     this.#stopped = true
     clearTimeout(this.#timer)
+    clearInterval(this.#sweeper)
+  }
+
+  /** Expires contracts past their end plus host.expiryGrace and deletes shards none holds. */
+  async sweep (now = Date.now()): Promise<{ expired: number, deleted: string[] }> {
+    return await this.#exclusive(async () => {
+      const { expired, deleted } = await expireContracts({ contracts: this.#c.contracts, shards: this.#c.shards, logger: this.#c.logger, graceMs: this.#c.expiryGraceMs, now })
+      for (const record of expired) this.#release(record.terms)
+      if (expired.length > 0) this.#ad = undefined
+      return { expired: expired.length, deleted }
+    })
   }
 
   /** The current signed ad (re-signed when settings changed or half its lifetime passed). */
@@ -130,7 +164,7 @@ export class HostService {
   }
 
   #free (): number {
-    return Math.max(0, this.#settings.capacity - this.#used)
+    return Math.max(0, this.#settings.capacity - this.used)
   }
 
   /** Provides the hosts key now and every reprovideInterval while host mode is on. */
@@ -197,17 +231,19 @@ export class HostService {
     if (BigInt(terms.price) < BigInt(s.price)) throw new Rejection('PRICE_TOO_LOW', `price ${terms.price} is below this host's ${s.price} per GiB-month`)
     if (BigInt(terms.amount) !== contractAmount(BigInt(terms.price), terms.shardSize, terms.duration)) throw new Rejection('BAD_TERMS', 'amount is not price × size × duration')
     if (terms.duration < s.minDuration || terms.duration > s.maxDuration) throw new Rejection('DURATION_OUT_OF_RANGE', `duration ${terms.duration} days is outside ${s.minDuration}–${s.maxDuration}`)
-    if (Math.abs(terms.start - Date.now() / 1000) > clockSkew) throw new Rejection('BAD_TERMS', 'start is too far from now')
-    if (terms.shardSize > this.#free()) throw new Rejection('NO_CAPACITY', `${terms.shardSize} bytes do not fit in ${this.#free()} free`)
+    // A renewal starts when the contract it continues ends: later than now, never before it.
+    const now = Date.now() / 1000
+    if (terms.start < now - clockSkew || terms.start > now + clockSkew + s.maxDuration * 86400) throw new Rejection('BAD_TERMS', 'start is too far from now')
+    if (!this.#held.has(terms.shardCid) && terms.shardSize > this.#free()) throw new Rejection('NO_CAPACITY', `${terms.shardSize} bytes do not fit in ${this.#free()} free`)
     if (await this.#c.contracts.get('host', terms.id) !== undefined) throw new Rejection('DUPLICATE', 'a contract with this id exists')
     const typed = contractTypedData(terms, this.#c.chainId)
     if (!await verifyTyped(typed, message.renterSignature, terms.renter)) throw new Rejection('BAD_SIGNATURE', "the renter's signature does not verify")
-    const now = Date.now()
+    const created = Date.now()
     const record: ContractRecord = {
-      role: 'host', terms, renterSignature: message.renterSignature, hostSignature: await this.#c.wallet.signTyped(typed), state: 'signed', created: now, updated: now
+      role: 'host', terms, renterSignature: message.renterSignature, hostSignature: await this.#c.wallet.signTyped(typed), state: 'signed', created, updated: created
     }
     await this.#c.contracts.put(record)
-    this.#used += terms.shardSize
+    this.#hold(terms)
     this.#c.logger.info({ contract: terms.id, size: terms.shardSize, renter: terms.renterPeer }, 'contract signed')
     return record
   }
@@ -251,7 +287,7 @@ export class HostService {
 
   async #receiveShard (ch: Channel, conn: Connection, contractId: string): Promise<void> {
     const record = await this.#c.contracts.get('host', contractId)
-    if (record === undefined || record.state === 'failed') throw new AppError('NOT_FOUND', 'no such contract on this host')
+    if (record === undefined || record.state === 'failed' || record.state === 'expired') throw new AppError('NOT_FOUND', 'no such contract on this host')
     if (record.terms.renterPeer !== conn.remotePeer.toString()) throw new AppError('PROTOCOL_ERROR', 'only the renter of a contract may upload its shard')
     if (record.state === 'stored' && record.receipt !== undefined) {
       await ch.send({ ok: true, receipt: record.receipt })
@@ -261,12 +297,17 @@ export class HostService {
     this.#inFlight.add(contractId)
     try {
       const t = record.terms
-      await ch.send({ ok: true, ready: true })
-      const receiver = new CreditReceiver(ch)
-      await this.#c.shards.receive({ contractId, cid: t.shardCid, size: t.shardSize, merkleRoot: t.merkleRoot, leafSize: t.leafSize }, {
-        read: async () => await receiver.read({ signal: AbortSignal.timeout(messageTimeout) }),
-        consumed: async bytes => { await receiver.consumed(bytes) }
-      })
+      // A shard this host already holds (verified when it came, self-checked since) is not sent
+      // again: a renewal, or a second contract for the same bytes, is signed for at once.
+      const have = await this.#c.shards.size(t.shardCid)
+      if (have !== t.shardSize) {
+        await ch.send({ ok: true, ready: true })
+        const receiver = new CreditReceiver(ch)
+        await this.#c.shards.receive({ contractId, cid: t.shardCid, size: t.shardSize, merkleRoot: t.merkleRoot, leafSize: t.leafSize }, {
+          read: async () => await receiver.read({ signal: AbortSignal.timeout(messageTimeout) }),
+          consumed: async bytes => { await receiver.consumed(bytes) }
+        })
+      }
       const unsigned = { contractId, shardCid: t.shardCid, storedAt: Math.floor(Date.now() / 1000) }
       const receipt: Receipt = { ...unsigned, signature: await this.#c.wallet.signTyped(receiptTypedData(unsigned, this.#c.chainId)) }
       await this.#c.contracts.put({ ...record, state: 'stored', receipt })

@@ -113,6 +113,12 @@ export class HostShardStore {
     }
   }
 
+  /** Deletes a stored shard (its contracts ended); no error when it is already gone. */
+  async remove (cid: string): Promise<void> {
+    await rm(this.#path(cid), { force: true })
+    await this.#syncDir()
+  }
+
   async list (): Promise<string[]> {
     return (await readdir(this.dir, { withFileTypes: true })).filter(e => e.isFile()).map(e => e.name)
   }

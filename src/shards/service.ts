@@ -8,6 +8,7 @@ import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import { staged, type BlockStore } from '../blocks/index.js'
 import type { FilesService } from '../files/files-service.js'
+import type { OpenedFile } from '../unixfs/reader.js'
 import type { PinStore } from '../pins/pin-store.js'
 import { buckets, type Bucket, type Datastore } from '../store/index.js'
 import { newFileSecrets } from './cipher.js'
@@ -123,12 +124,13 @@ export class ShardService {
   /**
    * Encodes the manifest's file again (same key and file id, so the same bytes: AES-GCM with
    * counter nonces is deterministic) and hands shard i to `sinks[i]`; shards without a sink are
-   * computed and dropped. Needs the file in the local store. Hashing is skipped: the manifest
-   * already has the digests and the receiving host checks them.
+   * computed and dropped. Reads the file from the local store, or from `from` (the file rebuilt
+   * from hosts, for a repair). Hashing is skipped: the manifest already has the digests and the
+   * receiving host checks them.
    */
-  async stream (manifest: Manifest, sinks: Array<ShardSink | undefined>, signal?: AbortSignal): Promise<void> {
+  async stream (manifest: Manifest, sinks: Array<ShardSink | undefined>, signal?: AbortSignal, from?: OpenedFile): Promise<void> {
     const key = await this.fileKey(manifest)
-    const file = await this.#c.files.open({ cid: manifest.root, segments: [] }, signal)
+    const file = from ?? await this.#c.files.open({ cid: manifest.root, segments: [] }, signal)
     const drop: ShardSink = { write: async () => {} }
     await encodeShards({
       source: file.read({ signal }), size: file.size, params: manifestParams(manifest), key, fileId: manifest.cipher.fileId,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ContractRecord, ContractStore } from '../contracts/store.js'
+import { contractEnd } from '../contracts/terms.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import { Channel, protocols } from '../network/framing.js'
@@ -39,6 +40,8 @@ export interface SchedulerComponents {
   timeoutMs: number
   leaves: number
   maxFailures: number
+  /** Told when a contract is marked failed (the repair service looks at its file). */
+  onFailed?: (record: ContractRecord) => void
 }
 
 /**
@@ -76,10 +79,21 @@ export class ProofScheduler {
     return await this.#bucket.get(contractId)
   }
 
-  /** Schedules every stored renter contract not yet scheduled. */
+  /**
+   * Schedules every stored renter contract in its term not yet scheduled (a renewal waits for its
+   * start); a contract whose term is over is marked expired: nothing more to prove or pay.
+   */
   async #sync (): Promise<void> {
+    const now = Date.now()
     for await (const record of this.#c.contracts.list('renter')) {
-      if (record.state === 'stored' && !this.#timers.has(record.terms.id)) this.#schedule(record.terms.id)
+      if (record.state !== 'stored') continue
+      if (contractEnd(record.terms) * 1000 <= now) {
+        clearTimeout(this.#timers.get(record.terms.id))
+        this.#timers.delete(record.terms.id)
+        await this.#c.contracts.put({ ...record, state: 'expired' })
+        continue
+      }
+      if (record.terms.start * 1000 <= now && !this.#timers.has(record.terms.id)) this.#schedule(record.terms.id)
     }
   }
 
@@ -87,7 +101,7 @@ export class ProofScheduler {
     if (this.#stopped) return
     const delay = Math.min(-Math.log(1 - Math.random()) * this.#c.intervalMs, 2 ** 31 - 1)
     const timer = setTimeout(() => {
-      this.#round(contractId).catch((err: Error) => { this.#c.logger.warn({ contract: contractId, err: err.message }, 'challenge round failed to run') })
+      this.#scheduledRound(contractId).catch((err: Error) => { this.#c.logger.warn({ contract: contractId, err: err.message }, 'challenge round failed to run') })
         .finally(() => { this.#timers.delete(contractId); void this.#stillActive(contractId) })
     }, delay)
     timer.unref()
@@ -96,7 +110,13 @@ export class ProofScheduler {
 
   async #stillActive (contractId: string): Promise<void> {
     const record = await this.#c.contracts.get('renter', contractId)
-    if (record?.state === 'stored') this.#schedule(contractId)
+    if (record?.state === 'stored' && contractEnd(record.terms) * 1000 > Date.now()) this.#schedule(contractId)
+  }
+
+  /** A timer's round: skipped when the contract stopped being stored meanwhile (failed by the round before). */
+  async #scheduledRound (contractId: string): Promise<void> {
+    const record = await this.#c.contracts.get('renter', contractId)
+    if (record?.state === 'stored') await this.#round(contractId)
   }
 
   /** Runs one challenge of `contractId` now and records it; returns the round. */
@@ -152,8 +172,17 @@ export class ProofScheduler {
     p.last = round
     await this.#bucket.put(id, p)
     if (p.consecutiveFailures >= this.#c.maxFailures && record.state === 'stored') {
-      await this.#c.contracts.put({ ...record, state: 'failed', error: `${p.consecutiveFailures} consecutive challenges failed or missed: ${round.reason ?? ''}` })
+      const error = `${p.consecutiveFailures} consecutive challenges failed or missed: ${round.reason ?? ''}`
+      await this.#c.contracts.put({ ...record, state: 'failed', error })
       this.#c.logger.warn({ contract: id, host: record.terms.hostPeer }, 'contract failed: the host did not prove it keeps the shard')
+      // Its renewals with the same host go down with it: that host lost the shard.
+      for (let next = record.renewedBy; next !== undefined;) {
+        const renewal = await this.#c.contracts.get('renter', next)
+        if (renewal === undefined) break
+        if (renewal.state === 'stored' || renewal.state === 'signed') await this.#c.contracts.put({ ...renewal, state: 'failed', error: `the contract it renews failed: ${error}` })
+        next = renewal.renewedBy
+      }
+      this.#c.onFailed?.(record)
     }
   }
 }

@@ -79,7 +79,12 @@ export class Retriever {
   async open (root: CID, options: { fetch: boolean, signal?: AbortSignal }): Promise<OpenedFile> {
     const latest = await this.#c.shards.latest(root)
     if (latest === undefined) throw new AppError('NOT_FOUND', `${root.toString()} is neither stored locally nor uploaded from this node`)
-    const { manifest } = latest
+    return await this.openManifest(latest.manifest, options)
+  }
+
+  /** The file of `manifest` rebuilt from hosts (see `open`). */
+  async openManifest (manifest: Manifest, options: { fetch: boolean, signal?: AbortSignal }): Promise<OpenedFile> {
+    const root = manifest.root
     let fetched: { dir: string, sources: Array<ShardSource | undefined> } | undefined
     if (options.fetch) fetched = await this.fetch(manifest, options.signal)
     const shards = this.#c.shards

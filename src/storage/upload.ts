@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 import type { ContractRecord, ContractStore } from '../contracts/store.js'
-import { contractAmount, contractTypedData, newContractId, receiptTypedData, type ContractTerms, type Receipt } from '../contracts/terms.js'
+import { contractAmount, contractEnd, contractTypedData, newContractId, receiptTypedData, type ContractTerms, type Receipt } from '../contracts/terms.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import { Channel, CreditSender, dataFrame, protocols } from '../network/framing.js'
 import type { Network } from '../network/network.js'
 import type { Manifest } from '../shards/manifest.js'
 import type { FilesService } from '../files/files-service.js'
+import type { OpenedFile } from '../unixfs/reader.js'
 import type { ShardService } from '../shards/service.js'
 import type { ShardSink } from '../shards/encoder.js'
 import type { Bucket, Datastore } from '../store/index.js'
@@ -16,7 +17,7 @@ import { HostDirectory, type KnownHost } from './directory.js'
 import { RateLimiter } from './rate.js'
 
 export type ShardState = 'pending' | 'contracted' | 'sending' | 'stored' | 'failed'
-export type UploadState = 'preparing' | 'contracting' | 'uploading' | 'complete' | 'failed'
+export type UploadState = 'preparing' | 'contracting' | 'uploading' | 'complete' | 'repairing' | 'failed'
 
 /** One shard of an upload, as GET /storage/upload/:id shows it. */
 export interface ShardStatus {
@@ -29,6 +30,36 @@ export interface ShardStatus {
   bytesSent: number
   attempts: number
   error?: string
+}
+
+/** A repair of some shards of a file, as the file's history shows it. */
+export interface RepairRecord {
+  /** unix ms */
+  started: number
+  finished?: number
+  /** When the first of the lost shards' contracts failed (or ended unrenewed), unix ms. */
+  lostAt: number
+  /** The shards rebuilt, with the hosts and contracts that lost them. */
+  lost: Array<{ index: number, host?: string, contract?: string }>
+  /** Where the shard bytes came from: the local copy, or k shards fetched from hosts. */
+  source?: 'local' | 'hosts'
+  /** The hosts that took the rebuilt shards. */
+  hosts: string[]
+  ok?: boolean
+  error?: string
+  /** From the start of the repair to the last receipt. */
+  ms?: number
+  /** From `lostAt` to the last receipt: how long the file had fewer shards than it should. */
+  timeToRepairMs?: number
+}
+
+/** A renewal attempt that failed (the last few are kept). */
+export interface RenewalFailure {
+  at: number
+  index: number
+  contract: string
+  host: string
+  error: string
 }
 
 /** An upload session, persisted (bucket uploads) so that a restarted renter resumes it. */
@@ -44,6 +75,10 @@ export interface UploadSession {
   shards: ShardStatus[]
   /** Things the user should know, e.g. that some hosts hold more than one shard. */
   notes: string[]
+  /** Repairs of this file's shards, oldest first. */
+  repairs?: RepairRecord[]
+  /** Renewals that failed recently (a failed one is retried, then the shard moves at expiry). */
+  renewalFailures?: RenewalFailure[]
   error?: string
   created: number
   updated: number
@@ -64,6 +99,8 @@ export interface UploadComponents {
   shards: ShardService
   files: FilesService
   directory: HostDirectory
+  /** The file of `manifest` rebuilt from k shards on hosts (repairs when the local copy is gone). */
+  fromHosts: (manifest: Manifest, signal: AbortSignal) => Promise<OpenedFile>
   datastore: Datastore
   logger: Logger
   chainId: number
@@ -136,13 +173,102 @@ export class UploadService {
     this.#limiter = new RateLimiter(components.defaults.uploadRate)
   }
 
-  /** Resumes every unfinished session. */
+  /** Resumes every unfinished session (and repair). */
   async start (): Promise<void> {
     for await (const session of this.#bucket.values()) {
       if (session.state === 'complete' || session.state === 'failed') continue
-      this.#c.logger.info({ upload: session.id, root: session.root }, 'resuming upload')
-      this.#launch(session)
+      const repair = session.state === 'repairing' ? session.repairs?.find(r => r.finished === undefined) : undefined
+      this.#c.logger.info({ upload: session.id, root: session.root, repair: repair !== undefined }, 'resuming upload')
+      this.#launch(session, repair)
     }
+  }
+
+  /**
+   * Rebuilds the shards `lost` of the complete session `id` and stores them on new hosts: the
+   * bytes come from the local copy when the node still has the file, otherwise from k shards
+   * fetched from the hosts that still hold theirs (decoded, then encoded again with the same key
+   * and file id, so the rebuilt shards have the same CIDs and Merkle roots). The repair is
+   * recorded in the session. Returns false when the session is busy or not complete.
+   */
+  async repair (id: string, lost: RepairRecord['lost'], lostAt: number): Promise<boolean> {
+    if (this.#running.has(id) || this.#abort.signal.aborted) return false
+    const session = await this.#bucket.get(id)
+    if (session?.state !== 'complete') return false
+    for (const { index } of lost) {
+      const shard = session.shards[index]
+      if (shard === undefined) throw new AppError('INTERNAL', `session ${id} has no shard ${index}`)
+      Object.assign(shard, { state: 'pending', attempts: 0, bytesSent: 0, error: undefined })
+    }
+    const repair: RepairRecord = { started: Date.now(), lostAt, lost, hosts: [] }
+    session.repairs = [...(session.repairs ?? []).slice(-19), repair]
+    session.state = 'repairing'
+    await this.#save(session)
+    this.#c.logger.warn({ upload: id, root: session.root, shards: lost.map(l => l.index) }, 'repairing lost shards')
+    this.#launch(session, repair)
+    return true
+  }
+
+  /**
+   * Renews `old` (a stored renter contract) with the same host: a new contract for the same shard
+   * starting when `old` ends, for the session's duration. The host holds the shard already, so it
+   * signs a receipt without receiving it again. Failures are recorded in the session (the repair
+   * service moves the shard to another host if the contract ends unrenewed).
+   */
+  async renew (old: ContractRecord): Promise<ContractRecord | undefined> {
+    const sessionId = old.upload?.session
+    const session = sessionId === undefined ? undefined : await this.#bucket.get(sessionId)
+    if (session === undefined || old.upload === undefined || this.#running.has(session.id)) return undefined
+    const index = old.upload.index
+    try {
+      const known = (await this.#c.directory.list()).find(h => h.peerId === old.terms.hostPeer)
+      const price = known !== undefined && BigInt(known.ad.price) > BigInt(old.terms.price) ? known.ad.price : old.terms.price
+      if (BigInt(price) > BigInt(session.maxPrice)) throw new AppError('NO_HOSTS', `the host now asks ${price}, above the session's maximum ${session.maxPrice}`)
+      const start = contractEnd(old.terms)
+      const terms: ContractTerms = {
+        ...old.terms,
+        id: newContractId(),
+        start,
+        duration: session.duration,
+        price,
+        amount: contractAmount(BigInt(price), old.terms.shardSize, session.duration).toString()
+      }
+      const signed = await this.#sign(terms, { session: session.id, index }, old.terms.id)
+      const receipt = await this.#confirmHeld(signed)
+      const stored: ContractRecord = { ...signed, state: 'stored', receipt }
+      await this.#c.contracts.put(stored)
+      await this.#c.contracts.put({ ...old, renewedBy: terms.id })
+      this.#c.logger.info({ upload: session.id, shard: index, host: terms.hostPeer, contract: terms.id, until: contractEnd(terms) }, 'contract renewed')
+      return stored
+    } catch (err) {
+      const failure: RenewalFailure = { at: Date.now(), index, contract: old.terms.id, host: old.terms.hostPeer, error: (err as Error).message }
+      session.renewalFailures = [...(session.renewalFailures ?? []).slice(-9), failure]
+      await this.#save(session)
+      this.#c.logger.warn(failure, 'renewal failed; retried later, the shard moves to another host if the contract ends')
+      return undefined
+    }
+  }
+
+  /** Asks the host of a (renewal) contract to confirm it holds the shard; returns its receipt. */
+  async #confirmHeld (record: ContractRecord): Promise<Receipt> {
+    const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(record.terms.hostPeer), protocols.shard, { signal: AbortSignal.timeout(timeout) })
+    const ch = new Channel(stream)
+    let hello: { ok?: boolean, ready?: boolean, receipt?: Receipt, code?: string, message?: string }
+    try {
+      await ch.send({ op: 'put', contractId: record.terms.id })
+      hello = await ch.receive({ signal: AbortSignal.timeout(timeout) })
+    } finally {
+      ch.abort(new Error('done'))
+    }
+    const receipt = hello.receipt
+    if (hello.ok !== true || receipt === undefined) {
+      await this.#c.contracts.put({ ...record, state: 'failed', error: 'the host no longer holds the shard' })
+      throw new AppError('PEER_REJECTED', hello.ready === true ? 'the host no longer holds the shard' : `${hello.code ?? 'error'}: ${hello.message ?? 'no receipt'}`)
+    }
+    const typed = receiptTypedData(receipt, this.#c.chainId)
+    if (receipt.contractId !== record.terms.id || receipt.shardCid !== record.terms.shardCid || !await verifyTyped(typed, receipt.signature, record.terms.host)) {
+      throw new AppError('PROTOCOL_ERROR', 'the receipt does not verify')
+    }
+    return receipt
   }
 
   async stop (): Promise<void> {
@@ -198,14 +324,21 @@ export class UploadService {
     return await this.get(id)
   }
 
-  #launch (session: UploadSession): void {
+  #launch (session: UploadSession, repair?: RepairRecord): void {
     this.#live.set(session.id, session)
-    const run = this.#run(session)
+    const run = this.#run(session, repair)
       .catch(async (err: Error) => {
         if (this.#abort.signal.aborted) return
-        session.state = 'failed'
-        session.error = err.message
-        this.#c.logger.warn({ upload: session.id, err: err.message }, 'upload failed')
+        if (repair !== undefined) {
+          // The file is still stored, with fewer shards: the repair service tries again later.
+          Object.assign(repair, { finished: Date.now(), ok: false, error: err.message })
+          session.state = 'complete'
+          this.#c.logger.warn({ upload: session.id, err: err.message }, 'repair failed; it is tried again at the next check')
+        } else {
+          session.state = 'failed'
+          session.error = err.message
+          this.#c.logger.warn({ upload: session.id, err: err.message }, 'upload failed')
+        }
         await this.#save(session)
       })
       .finally(() => { this.#running.delete(session.id); this.#live.delete(session.id) })
@@ -217,8 +350,9 @@ export class UploadService {
     await this.#c.datastore.batch([{ type: 'put', sublevel: this.#bucket, key: session.id, value: session }], true)
   }
 
-  async #run (session: UploadSession): Promise<void> {
+  async #run (session: UploadSession, repair?: RepairRecord): Promise<void> {
     const signal = this.#abort.signal
+    const phase = (state: UploadState): UploadState => repair !== undefined ? 'repairing' : state
     let manifest: Manifest
     if (session.manifest === undefined) {
       const prepared = await this.#c.shards.prepare(CID.parse(session.root), { params: { k: session.k, m: session.m }, signal })
@@ -231,22 +365,45 @@ export class UploadService {
       manifest = await this.#c.shards.manifest(CID.parse(session.manifest))
       for (const s of session.shards) if (s.state === 'sending') s.state = 'contracted'
     }
-    const excluded = new Set<string>()
+    // A repair never goes back to the hosts that lost the shards.
+    const excluded = new Set<string>(repair?.lost.flatMap(l => l.host ?? []) ?? [])
+    let from: OpenedFile | undefined
     for (;;) {
       signal.throwIfAborted()
       const todo = session.shards.filter(s => s.state !== 'stored')
       if (todo.length === 0) break
       const over = todo.find(s => s.attempts >= this.#c.defaults.maxAttempts)
       if (over !== undefined) throw new AppError('NO_HOSTS', `shard ${over.index} failed on ${over.attempts} hosts: ${over.error ?? ''}`)
-      session.state = 'contracting'
+      session.state = phase('contracting')
       await this.#contractAll(session, manifest, todo.filter(s => s.state !== 'contracted'), excluded)
-      session.state = 'uploading'
+      session.state = phase('uploading')
       await this.#save(session)
-      await this.#push(session, manifest, todo, excluded)
+      if (repair !== undefined) {
+        from = await this.#repairSource(manifest, signal)
+        repair.source = from === undefined ? 'local' : 'hosts'
+      }
+      await this.#push(session, manifest, todo, excluded, from)
     }
     session.state = 'complete'
-    this.#c.logger.info({ upload: session.id, root: session.root, shards: session.shards.length }, 'upload complete')
+    if (repair !== undefined) {
+      const finished = Date.now()
+      Object.assign(repair, { finished, ok: true, ms: finished - repair.started, timeToRepairMs: finished - repair.lostAt, hosts: repair.lost.map(l => session.shards[l.index]?.host ?? '') })
+      this.#c.logger.warn({ upload: session.id, root: session.root, shards: repair.lost.map(l => l.index), source: repair.source, repairMs: repair.ms, timeToRepairMs: repair.timeToRepairMs }, 'repair complete')
+    } else {
+      this.#c.logger.info({ upload: session.id, root: session.root, shards: session.shards.length }, 'upload complete')
+    }
     await this.#save(session)
+  }
+
+  /** undefined when the file is in the local store (read from there); else the file rebuilt from hosts. */
+  async #repairSource (manifest: Manifest, signal: AbortSignal): Promise<OpenedFile | undefined> {
+    try {
+      await this.#c.files.open({ cid: manifest.root, segments: [] }, signal)
+      return undefined
+    } catch (err) {
+      if (signal.aborted) throw err
+      return await this.#c.fromHosts(manifest, signal)
+    }
   }
 
   /** Signs a contract for each shard, trying other hosts when one rejects. */
@@ -304,6 +461,11 @@ export class UploadService {
   }
 
   async #propose (session: UploadSession, manifest: Manifest, shard: ShardStatus, host: KnownHost): Promise<ContractRecord> {
+    const terms = this.#terms(session, manifest, shard, host)
+    return await this.#sign(terms, { session: session.id, index: shard.index })
+  }
+
+  #terms (session: UploadSession, manifest: Manifest, shard: ShardStatus, host: KnownHost): ContractTerms {
     const info = manifest.shards[shard.index]
     if (info === undefined) throw new AppError('INTERNAL', `manifest has no shard ${shard.index}`)
     const terms: ContractTerms = {
@@ -322,9 +484,14 @@ export class UploadService {
       amount: contractAmount(BigInt(host.ad.price), shard.size, session.duration).toString(),
       ...challengePolicy
     }
+    return terms
+  }
+
+  /** Proposes `terms` to their host; on acceptance stores and returns the signed contract. */
+  async #sign (terms: ContractTerms, upload: { session: string, index: number }, renews?: string): Promise<ContractRecord> {
     const typed = contractTypedData(terms, this.#c.chainId)
     const renterSignature = await this.#c.wallet.signTyped(typed)
-    const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(host.peerId), protocols.contract, { signal: AbortSignal.timeout(timeout) })
+    const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(terms.hostPeer), protocols.contract, { signal: AbortSignal.timeout(timeout) })
     const ch = new Channel(stream)
     let reply: { type?: string, code?: string, message?: string, hostSignature?: string }
     try {
@@ -337,13 +504,13 @@ export class UploadService {
     if (reply.type !== 'accept' || typeof reply.hostSignature !== 'string') throw new AppError('PROTOCOL_ERROR', 'host sent neither accept nor reject')
     if (!await verifyTyped(typed, reply.hostSignature, terms.host)) throw new AppError('PROTOCOL_ERROR', "the host's contract signature does not verify")
     const now = Date.now()
-    const record: ContractRecord = { role: 'renter', terms, renterSignature, hostSignature: reply.hostSignature, state: 'signed', upload: { session: session.id, index: shard.index }, created: now, updated: now }
+    const record: ContractRecord = { role: 'renter', terms, renterSignature, hostSignature: reply.hostSignature, state: 'signed', upload, ...(renews !== undefined ? { renews } : {}), created: now, updated: now }
     await this.#c.contracts.put(record)
     return record
   }
 
   /** One encode pass that streams every contracted shard to its host at once. */
-  async #push (session: UploadSession, manifest: Manifest, shards: ShardStatus[], excluded: Set<string>): Promise<void> {
+  async #push (session: UploadSession, manifest: Manifest, shards: ShardStatus[], excluded: Set<string>, from?: OpenedFile): Promise<void> {
     const sinks: Array<HostSink | undefined> = []
     await Promise.all(shards.map(async shard => {
       const record = await this.#c.contracts.get('renter', shard.contractId ?? '')
@@ -369,7 +536,7 @@ export class UploadService {
     if (sinks.every(s => s === undefined)) { await this.#save(session); return }
     await this.#save(session)
     try {
-      await this.#c.shards.stream(manifest, sinks, this.#abort.signal)
+      await this.#c.shards.stream(manifest, sinks, this.#abort.signal, from)
     } catch (err) {
       for (const sink of sinks) sink?.fail(err as Error)
       if (this.#abort.signal.aborted) throw err

@@ -22,7 +22,9 @@ export const buckets = {
   /** renter: contract id -> ProofRecord (JSON): challenge passes, failures, the last round */
   proofs: 'proofs',
   /** host: `<unix ms, 13 digits>/<contract id>` -> HostChallenge (JSON): challenges answered */
-  hostChallenges: 'host-challenges'
+  hostChallenges: 'host-challenges',
+  /** host: shard CID -> ShardCheck (JSON): the last self-check of that stored shard */
+  hostSelfCheck: 'host-selfcheck'
 } as const
 
 export type BucketName = typeof buckets[keyof typeof buckets]

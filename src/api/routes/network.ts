@@ -5,6 +5,8 @@ import { parseCid } from '../../unixfs/ipfs-path.js'
 import { AppError } from '../../errors/index.js'
 import { setConfigValue } from '../../config/index.js'
 import type { ContractRecord } from '../../contracts/store.js'
+import { contractEnd } from '../../contracts/terms.js'
+import { repairThreshold } from '../../storage/repair.js'
 
 const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
 const networkErrors = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }
@@ -221,7 +223,38 @@ const RoundSchema = Type.Object({
   reason: Type.Optional(Type.String())
 })
 
-/** GET /storage/files/:cid (per-shard proof history) and GET /host/challenges. */
+const RepairSchema = Type.Object({
+  started: Type.Integer({ description: 'unix ms' }),
+  finished: Type.Optional(Type.Integer({ description: 'unix ms' })),
+  lostAt: Type.Integer({ description: 'unix ms: when the first lost shard\'s contract failed' }),
+  lost: Type.Array(Type.Object({ index: Type.Integer(), host: Type.Optional(Type.String()), contract: Type.Optional(Type.String()) })),
+  source: Type.Optional(Type.String({ description: 'local | hosts: where the rebuilt shards came from' })),
+  hosts: Type.Array(Type.String(), { description: 'the hosts that took the rebuilt shards' }),
+  ok: Type.Optional(Type.Boolean()),
+  error: Type.Optional(Type.String()),
+  ms: Type.Optional(Type.Integer()),
+  timeToRepairMs: Type.Optional(Type.Integer())
+})
+
+const ShardCheckSchema = Type.Object({
+  cid: Type.String(),
+  size: Type.Integer(),
+  contracts: Type.Array(Type.String()),
+  checkedAt: Type.Integer({ description: 'unix ms' }),
+  ok: Type.Boolean(),
+  problem: Type.Optional(Type.String({ description: 'missing | size | cid | merkle-root' })),
+  message: Type.Optional(Type.String())
+})
+
+const SelfCheckPassSchema = Type.Object({
+  started: Type.Integer(),
+  finished: Type.Optional(Type.Integer()),
+  checked: Type.Integer(),
+  corrupt: Type.Integer(),
+  bytes: Type.Integer()
+})
+
+/** GET /storage/files/:cid (per-shard proof history, repairs), GET /host/challenges, GET|POST /host/shards. */
 export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
   app.get('/storage/files/:cid', {
     schema: {
@@ -230,48 +263,103 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
         200: Type.Object({
           root: Type.String(),
           manifest: Type.String(),
+          upload: Type.String({ description: 'the upload session' }),
+          state: Type.String({ description: 'complete | repairing | …: the upload session\'s state' }),
           k: Type.Integer(),
           m: Type.Integer(),
+          healthy: Type.Integer({ description: 'shards held under a contract in force' }),
+          repairThreshold: Type.Integer({ description: 'fewer healthy shards than this start a repair' }),
           shards: Type.Array(Type.Object({
             index: Type.Integer(),
             cid: Type.String(),
+            healthy: Type.Boolean(),
             host: Type.String(),
             contract: Type.String(),
             state: Type.String(),
+            expires: Type.Integer({ description: 'unix seconds: the end of the contract' }),
             lastProven: Type.Optional(Type.Integer({ description: 'unix ms' })),
             passes: Type.Integer(),
             failures: Type.Integer(),
-            lastChallenge: Type.Optional(RoundSchema)
-          }))
+            lastChallenge: Type.Optional(RoundSchema),
+            contracts: Type.Array(Type.Object({
+              id: Type.String(),
+              host: Type.String(),
+              state: Type.String(),
+              start: Type.Integer(),
+              end: Type.Integer(),
+              renews: Type.Optional(Type.String()),
+              error: Type.Optional(Type.String())
+            }), { description: 'every contract made for this shard, oldest first: the first upload, repairs, renewals' })
+          })),
+          repairs: Type.Array(RepairSchema)
         }),
         ...networkErrors
       }
     }
   }, async (request) => {
     const root = parseCid(request.params.cid)
+    const { uploads, repair, proofs } = node.online
     const latest = await node.shards.latest(root)
-    if (latest === undefined) throw new AppError('NOT_FOUND', `${root.toString()} was not uploaded from this node`)
-    const byCid = new Map(latest.manifest.shards.map(s => [s.cid.toString(), s.index]))
+    const session = (await uploads.list()).filter(u => u.root === root.toString() && u.manifest !== undefined && u.state !== 'failed').pop()
+    if (latest === undefined || session === undefined) throw new AppError('NOT_FOUND', `${root.toString()} was not uploaded from this node`)
+    const manifest = session.manifest as string
+    const health = await repair.health(session)
     const shards = []
-    for await (const record of node.online.contracts.list('renter')) {
-      const own = record.upload !== undefined && latest.manifest.shards[record.upload.index]?.cid.toString() === record.terms.shardCid
-      const index = own ? record.upload?.index : byCid.get(record.terms.shardCid)
-      if (index === undefined) continue
-      const proof = await node.online.proofs.get(record.terms.id)
+    for (const shard of health) {
+      const current = shard.current
+      if (current === undefined) continue
+      const proof = await proofs.get(current.terms.id)
       shards.push({
-        index,
-        cid: record.terms.shardCid,
-        host: record.terms.hostPeer,
-        contract: record.terms.id,
-        state: record.state,
+        index: shard.index,
+        cid: current.terms.shardCid,
+        healthy: shard.healthy,
+        host: current.terms.hostPeer,
+        contract: current.terms.id,
+        state: current.state,
+        expires: contractEnd(current.terms),
         ...(proof?.lastProven !== undefined ? { lastProven: proof.lastProven } : {}),
         passes: proof?.passes ?? 0,
         failures: proof?.failures ?? 0,
-        ...(proof?.last !== undefined ? { lastChallenge: proof.last } : {})
+        ...(proof?.last !== undefined ? { lastChallenge: proof.last } : {}),
+        contracts: shard.contracts.map(r => ({
+          id: r.terms.id, host: r.terms.hostPeer, state: r.state, start: r.terms.start, end: contractEnd(r.terms),
+          ...(r.renews !== undefined ? { renews: r.renews } : {}), ...(r.error !== undefined ? { error: r.error } : {})
+        }))
       })
     }
-    shards.sort((a, b) => a.index - b.index)
-    return { root: root.toString(), manifest: latest.cid.toString(), k: latest.manifest.erasure.k, m: latest.manifest.erasure.m, shards }
+    return {
+      root: root.toString(),
+      manifest,
+      upload: session.id,
+      state: session.state,
+      k: session.k,
+      m: session.m,
+      healthy: health.filter(s => s.healthy).length,
+      repairThreshold: repairThreshold(node.config.storage.repairThreshold, session.k, session.m),
+      shards,
+      repairs: session.repairs ?? []
+    }
+  })
+
+  app.get('/host/shards', {
+    schema: {
+      response: {
+        200: Type.Object({ pass: Type.Optional(SelfCheckPassSchema), shards: Type.Array(ShardCheckSchema) }),
+        ...networkErrors
+      }
+    }
+  }, async () => await node.online.selfCheck.status())
+
+  app.post('/host/shards/check', {
+    schema: {
+      response: {
+        200: Type.Object({ pass: SelfCheckPassSchema, shards: Type.Array(ShardCheckSchema) }),
+        ...networkErrors
+      }
+    }
+  }, async () => {
+    const pass = await node.online.selfCheck.run()
+    return { pass, shards: (await node.online.selfCheck.status()).shards }
   })
 
   app.get('/host/challenges', {
