@@ -4,7 +4,7 @@ import type { HashPool, SharedRegion } from './hash-pool.js'
 export interface RingChunkInfo {
   /** SHA-256 of the chunk, computed on a worker as soon as the chunk was cut. */
   digest: Promise<Uint8Array>
-  /** Returns the chunk's slot to the ring; call once the block has been written (or dropped). */
+  /** Returns the chunk's slot to the ring (once its digest is computed); call once the block has been written (or dropped). */
   release: () => void
 }
 
@@ -64,7 +64,9 @@ export class ChunkRing {
         let released = false
         const digest = this.#region.sha256(slot * size, fill)
         digest.catch(() => {})
-        this.#info.set(view, { digest, release: () => { if (!released) { released = true; this.#release(held) } } })
+        // The slot is reused only once its hash is done, even when released before the digest
+        // was awaited: otherwise the next chunk could overwrite bytes still being hashed.
+        this.#info.set(view, { digest, release: () => { if (!released) { released = true; digest.then(() => { this.#release(held) }, () => { this.#release(held) }) } } })
         ready.push(view)
         emitted = true
         notify()
