@@ -1,7 +1,7 @@
 import t from 'tap'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
+import { startNetNode, startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { waitFor } from './helpers/wait.js'
 import { challengeIndices } from '../src/proofs/challenge.js'
@@ -39,6 +39,17 @@ t.test('renters challenge hosts at random times; a host that loses its shard is 
   const first = contracts.find(c => c.id === honest.shards[0]?.contract)
   t.same(last?.indices, challengeIndices(last?.nonce ?? '', first?.id ?? '', leafCountOf(first?.shardSize ?? 0, first?.leafSize ?? 0), 8), 'the recorded round can be replayed: its indices follow from its nonce')
   t.same(honest.shards.map(s => s.index), [0, 1, 2], 'one entry per shard')
+
+  // The proof history survives a restart of the renter, and the rounds go on.
+  const counted = new Map(honest.shards.map(s => [s.contract, s.passes]))
+  await renter.stop()
+  Object.assign(renter, await startNetNode(t, { repo: renter.repo, bootstrap: hosts[0] }))
+  const reloaded = await renter.api<FileProofs>(`/storage/files/${cid}`)
+  t.ok(reloaded.shards.every(s => s.passes >= (counted.get(s.contract) ?? Infinity)), 'after a restart the counts go on from where they were')
+  await waitFor('new rounds after the restart', async () => {
+    const now = await renter.api<FileProofs>(`/storage/files/${cid}`)
+    return now.shards.every(s => s.passes > (counted.get(s.contract) ?? Infinity))
+  }, 30000)
 
   const holder = byPeer.get(honest.shards[0]?.host ?? '') as NetNode
   const challenges = await holder.api<{ challenges: Array<{ contractId: string, answered: boolean, nonce: string }> }>('/host/challenges')
