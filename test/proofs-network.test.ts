@@ -1,6 +1,7 @@
 import t from 'tap'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { runCli } from './helpers/daemon.js'
 import { startNetNode, startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { waitFor } from './helpers/wait.js'
@@ -87,6 +88,12 @@ t.test('renters challenge hosts at random times; a host that loses its shard is 
   }, 30000)
   t.match(checks?.shards.find(s => s.cid === third.cid), { ok: false, problem: 'cid', contracts: [third.contract] }, 'GET /host/shards names the damaged shard and its contract')
   t.match(rotting.stderr(), /self-check: a stored shard is damaged/, 'and the host logs it as an error')
+  const cli = await runCli(['--repo', rotting.repo, 'host', 'shards', '--check'])
+  t.equal(cli.code, 0, cli.stderr)
+  t.match(JSON.parse(cli.stdout), { pass: { corrupt: 1 }, shards: [{ cid: third.cid, ok: false, problem: 'cid' }] }, 'btfs-ts host shards --check runs a pass and shows it')
+  const file = await runCli(['--repo', renter.repo, 'storage', 'file', cid])
+  t.equal(file.code, 0, file.stderr)
+  t.match(JSON.parse(file.stdout), { root: cid, shards: [{ index: 0 }, { index: 1, state: 'failed' }, { index: 2 }] }, 'btfs-ts storage file shows the proof history')
   await waitFor('the self-check to see the deleted shard', async () => {
     const lost = await loser.api<Checks>('/host/shards')
     return lost.shards.some(s => s.cid === victim.cid && s.problem === 'missing')

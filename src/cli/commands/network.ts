@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { toInt } from './files.js'
 
-/** `peers`, `wallet`, `hosts`, `host settings`, `contracts`, `storage upload|status|ls|files`: they need the daemon. */
+/** `peers`, `wallet`, `hosts`, `host settings|shards|challenges`, `contracts`, `storage upload|status|ls|files|file`: they need the daemon. */
 export function registerNetworkCommands (program: Command, ctx: CliContext): void {
   const show = (value: unknown): void => { ctx.print(JSON.stringify(value, null, 2)) }
 
@@ -33,6 +33,15 @@ export function registerNetworkCommands (program: Command, ctx: CliContext): voi
       show(await ctx.withCore(async core => changes.length === 0 ? await core.online('GET', '/host/settings') : await core.online('PUT', '/host/settings', { json: body })))
     })
 
+  host.command('shards').description('stored shards and their last self-check')
+    .option('--check', 're-hash every stored shard now and wait for the result')
+    .action(async (opts: { check?: boolean }) => {
+      show(await ctx.withCore(async core => opts.check === true ? await core.online('POST', '/host/shards/check') : await core.online('GET', '/host/shards')))
+    })
+  host.command('challenges').description('storage challenges received, newest first')
+    .option('--limit <n>', 'at most this many', toInt)
+    .action(async (opts: { limit?: number }) => { show(await ctx.withCore(async core => await core.online('GET', '/host/challenges', { query: { limit: opts.limit } }))) })
+
   const storage = program.command('storage').description('upload stored files to hosts')
   storage.command('upload').description('upload a stored file as encrypted, erasure-coded shards; prints the session id')
     .argument('<cid>', 'a file in the local store')
@@ -50,4 +59,6 @@ export function registerNetworkCommands (program: Command, ctx: CliContext): voi
     .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/storage/uploads'))) })
   storage.command('files').description('uploaded files and their health')
     .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/storage/files'))) })
+  storage.command('file').description('one uploaded file: health, proofs per shard, contracts, repairs').argument('<cid>')
+    .action(async (cid: string) => { show(await ctx.withCore(async core => await core.online('GET', `/storage/files/${encodeURIComponent(cid)}`))) })
 }
