@@ -61,14 +61,15 @@ export class Retriever {
     // CID serves each of them, but only the index its contract was signed for counts as its own.
     const byCid = new Map<string, Manifest['shards']>()
     for (const s of manifest.shards) byCid.set(s.cid.toString(), [...byCid.get(s.cid.toString()) ?? [], s])
-    const out: ShardLocation[] = []
+    const out = new Map<string, ShardLocation>()
     for await (const record of this.#c.contracts.list('renter')) {
       if (record.state !== 'stored') continue
       const shards = byCid.get(record.terms.shardCid) ?? []
       const own = shards.find(s => s.index === record.upload?.index) ?? shards[0]
-      if (own !== undefined) out.push({ index: own.index, cid: own.cid, size: own.size, host: record.terms.hostPeer })
+      // A host holding a shard under several contracts (renewals) is one location.
+      if (own !== undefined) out.set(`${own.index}/${record.terms.hostPeer}`, { index: own.index, cid: own.cid, size: own.size, host: record.terms.hostPeer })
     }
-    return out
+    return [...out.values()]
   }
 
   /**
