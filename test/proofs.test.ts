@@ -41,16 +41,16 @@ t.test('an honest answer verifies against the 32-byte root alone; cheats and rep
 
   for (let i = 0; i < 20; i++) {
     const n = nonce()
-    t.same(await verifyAnswer(terms, n, c, await answer(host, terms, n, shard), chainId), { ok: true })
+    t.same(verifyAnswer(terms, n, c, await answer(host, terms, n, shard), chainId), { ok: true })
   }
   const n1 = nonce()
   const old = await answer(host, terms, n1, shard)
-  t.match(await verifyAnswer(terms, nonce(), c, old, chainId), { ok: false, reason: /stale or replayed/ }, 'a replayed answer fails')
-  t.match(await verifyAnswer(terms, nonce(), c, { ...old, nonce: '0x' + '00'.repeat(32) }, chainId), { ok: false }, 'relabelling an old answer fails')
+  t.match(verifyAnswer(terms, nonce(), c, old, chainId), { ok: false, reason: /stale or replayed/ }, 'a replayed answer fails')
+  t.match(verifyAnswer(terms, nonce(), c, { ...old, nonce: '0x' + '00'.repeat(32) }, chainId), { ok: false }, 'relabelling an old answer fails')
 
   const n2 = nonce()
   const otherShard = pseudoRandomBytes(shard.length, 4)
-  t.match(await verifyAnswer(terms, n2, c, await answer(host, terms, n2, otherShard), chainId), { ok: false, reason: /Merkle root/ }, "another shard's data fails")
+  t.match(verifyAnswer(terms, n2, c, await answer(host, terms, n2, otherShard), chainId), { ok: false, reason: /Merkle root/ }, "another shard's data fails")
 
   const n3 = nonce()
   const flipped = Uint8Array.from(shard)
@@ -58,16 +58,26 @@ t.test('an honest answer verifies against the 32-byte root alone; cheats and rep
   const victim = good.items[0]?.index ?? 0
   flipped[victim * leafSize] ^= 1
   const bad = await answer(host, terms, n3, flipped)
-  t.match(await verifyAnswer(terms, n3, c, bad, chainId), { ok: false }, 'one flipped bit in an asked leaf fails')
+  t.match(verifyAnswer(terms, n3, c, bad, chainId), { ok: false }, 'one flipped bit in an asked leaf fails')
 
   const n4 = nonce()
   const stranger = await answer(other, terms, n4, shard)
-  t.match(await verifyAnswer(terms, n4, c, stranger, chainId), { ok: false, reason: /not signed by the host/ }, "an answer not signed by the contract's host fails")
+  t.match(verifyAnswer(terms, n4, c, stranger, chainId), { ok: false, reason: /not signed by the host/ }, "an answer not signed by the contract's host fails")
 
   const n5 = nonce()
   const shuffled = await answer(host, terms, n5, shard)
   shuffled.items.reverse()
-  t.match(await verifyAnswer(terms, n5, c, shuffled, chainId), { ok: false }, 'leaves other than the asked ones fail')
+  t.match(verifyAnswer(terms, n5, c, shuffled, chainId), { ok: false }, 'leaves other than the asked ones fail')
+
+  // Whatever arrives off the wire is a verdict, never a throw.
+  const n6 = nonce()
+  const honest = await answer(host, terms, n6, shard)
+  for (const [what, items] of [['a leaf that is not a string', honest.items.map((item, j) => j === 2 ? { ...item, leaf: 7 } : item)],
+    ['a path that is not a list', honest.items.map((item, j) => j === 1 ? { ...item, path: 'x' } : item)],
+    ['a null item', honest.items.map((item, j) => j === 0 ? null : item)], ['items not a list', 'nope']] as const) {
+    t.match(verifyAnswer(terms, n6, c, { ...honest, items } as unknown as ChallengeAnswer, chainId), { ok: false }, `${what} fails`)
+  }
+  t.same(verifyAnswer(terms, n6, c, honest, chainId), { ok: true }, 'the same answer untouched passes')
 })
 
 t.test('a host keeping a fraction f of the leaves passes a round with probability about f^c', async t => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { domain, type ContractTerms } from '../contracts/terms.js'
-import { leafCountOf, verifyMerkleProof } from '../merkle/index.js'
-import { verifyTyped, type TypedData } from '../wallet/wallet.js'
+import { leafCountOf, verifyMerkleProofs, type MerkleProofItem } from '../merkle/index.js'
+import { type TypedData } from '../wallet/wallet.js'
+import { verifyTypedFast } from '../wallet/typed-verify.js'
 
 /** One proven leaf: its index, its bytes and its audit path. */
 export interface ProofItem {
@@ -32,28 +33,50 @@ const hex = (s: string): Buffer => Buffer.from(s.replace(/^0x/, ''), 'hex')
  */
 export function challengeIndices (nonce: string, contractId: string, leafCount: number, c: number): number[] {
   const out: number[] = []
+  const prefix = createHash('sha256').update(label).update(hex(nonce)).update(hex(contractId))
+  const jb = Buffer.alloc(4)
   for (let j = 0; j < c; j++) {
-    const jb = Buffer.alloc(4)
     jb.writeUInt32BE(j)
-    const d = createHash('sha256').update(label).update(hex(nonce)).update(hex(contractId)).update(jb).digest()
+    const d = prefix.copy().update(jb).digest()
     out.push(Number(d.readBigUInt64BE(0) % BigInt(leafCount)))
   }
   return out
 }
 
+/** An item's bytes, decoded once for both the Merkle checks and the digest. Throws on a malformed item. */
+function decodeItem (item: ProofItem): MerkleProofItem {
+  if (typeof item?.leaf !== 'string' || !Array.isArray(item.path)) throw new TypeError('malformed proof item')
+  // one hex decode for the whole path (the hashes are 0x + 64 digits; others are cut out as they are)
+  const { path } = item
+  const joined = path.every(p => typeof p === 'string' && p.length === 66 && p.startsWith('0x'))
+    ? Buffer.from(path.map(p => p.slice(2)).join(''), 'hex')
+    : undefined
+  return {
+    leafIndex: item.index,
+    leaf: Buffer.from(item.leaf, 'base64'),
+    path: joined !== undefined && joined.length === 32 * path.length ? path.map((_, i) => joined.subarray(32 * i, 32 * i + 32)) : path.map(hex)
+  }
+}
+
+/** SHA-256 over index (u64) ‖ leaf length (u32) ‖ leaf ‖ path hashes of each item, as one buffer. */
+function digestOf (items: readonly MerkleProofItem[]): string {
+  let size = 0
+  for (const item of items) size += 12 + item.leaf.length + item.path.reduce((n, p) => n + p.length, 0)
+  const buf = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const item of items) {
+    at = buf.writeBigUInt64BE(BigInt(item.leafIndex), at)
+    at = buf.writeUInt32BE(item.leaf.length, at)
+    buf.set(item.leaf, at)
+    at += item.leaf.length
+    for (const p of item.path) { buf.set(p, at); at += p.length }
+  }
+  return '0x' + createHash('sha256').update(buf).digest('hex')
+}
+
 /** SHA-256 over the items in a canonical byte form: what the host's signature covers. */
 export function itemsDigest (items: readonly ProofItem[]): string {
-  const h = createHash('sha256')
-  for (const item of items) {
-    const ib = Buffer.alloc(8)
-    ib.writeBigUInt64BE(BigInt(item.index))
-    const leaf = Buffer.from(item.leaf, 'base64')
-    const lb = Buffer.alloc(4)
-    lb.writeUInt32BE(leaf.length)
-    h.update(ib).update(lb).update(leaf)
-    for (const p of item.path) h.update(hex(p))
-  }
-  return '0x' + h.digest('hex')
+  return digestOf(items.map(decodeItem))
 }
 
 const proofTypes = {
@@ -68,6 +91,9 @@ export function proofTypedData (contractId: string, nonce: string, digest: strin
   return { domain: domain(chainId), types: proofTypes, value: { contractId, nonce, digest } }
 }
 
+/** A TIP-712 signature check: verifyTypedFast, or another backend's (bench:proofs compares them). */
+export type SignatureCheck = (data: TypedData, signature: string, signer: string) => boolean
+
 /** The verdict on an answer; `reason` says what failed. */
 export interface Verdict {
   ok: boolean
@@ -79,23 +105,23 @@ export interface Verdict {
  * is the one sent (a replayed answer fails), the leaves are the ones asked for, every path leads
  * to the root, and the host's wallet signed it. The renter holds no shard data.
  */
-export async function verifyAnswer (terms: ContractTerms, nonce: string, c: number, answer: ChallengeAnswer, chainId: number): Promise<Verdict> {
+export function verifyAnswer (terms: ContractTerms, nonce: string, c: number, answer: ChallengeAnswer, chainId: number, verify: SignatureCheck = verifyTypedFast): Verdict {
   if (answer.contractId !== terms.id) return { ok: false, reason: 'answer is for another contract' }
   if (answer.nonce !== nonce) return { ok: false, reason: 'answer is for another challenge (stale or replayed nonce)' }
   const leafCount = leafCountOf(terms.shardSize, terms.leafSize)
   const want = challengeIndices(nonce, terms.id, leafCount, c)
   if (!Array.isArray(answer.items) || answer.items.length !== want.length) return { ok: false, reason: `expected ${want.length} leaves` }
-  const root = hex(terms.merkleRoot)
-  for (let j = 0; j < want.length; j++) {
-    const item = answer.items[j] as ProofItem
-    if (item.index !== want[j]) return { ok: false, reason: `leaf ${j} is not the one asked for` }
-    let ok = false
-    try {
-      ok = verifyMerkleProof(root, item.index, leafCount, Buffer.from(item.leaf, 'base64'), item.path.map(hex))
-    } catch {}
-    if (!ok) return { ok: false, reason: `leaf ${item.index} does not prove against the contract's Merkle root` }
+  let items: MerkleProofItem[]
+  try {
+    items = answer.items.map(decodeItem)
+  } catch {
+    return { ok: false, reason: 'malformed proof items' }
   }
-  if (!await verifyTyped(proofTypedData(terms.id, nonce, itemsDigest(answer.items), chainId), answer.signature, terms.host)) {
+  const stray = items.findIndex((item, j) => item.leafIndex !== want[j])
+  if (stray >= 0) return { ok: false, reason: `leaf ${stray} is not the one asked for` }
+  const bad = verifyMerkleProofs(hex(terms.merkleRoot), leafCount, items).indexOf(false)
+  if (bad >= 0) return { ok: false, reason: `leaf ${want[bad]} does not prove against the contract's Merkle root` }
+  if (!verify(proofTypedData(terms.id, nonce, digestOf(items), chainId), answer.signature, terms.host)) {
     return { ok: false, reason: "the answer is not signed by the host's wallet" }
   }
   return { ok: true }

@@ -132,7 +132,7 @@ export class ProofScheduler {
     const round: ChallengeRound = { at: Date.now(), nonce, indices: challengeIndices(nonce, t.id, leafCountOf(t.shardSize, t.leafSize), this.#c.leaves), verdict: 'missed' }
     try {
       const answer = await this.#ask(record, nonce)
-      const verdict = await verifyAnswer(t, nonce, this.#c.leaves, answer, this.#c.chainId)
+      const verdict = verifyAnswer(t, nonce, this.#c.leaves, answer, this.#c.chainId)
       round.verdict = verdict.ok ? 'pass' : 'fail'
       if (verdict.reason !== undefined) round.reason = verdict.reason
     } catch (err) {
