@@ -24,6 +24,7 @@ import { HostSelfCheck } from './host/self-check.js'
 import { RepairService } from './storage/repair.js'
 import { parseDuration } from './proofs/challenge.js'
 import { Wallet } from './wallet/wallet.js'
+import { chainClient, ChequeReceiver, Payer, type ChainClient } from './settlement/index.js'
 import { AppError } from './errors/index.js'
 import { readConfigFile, writeConfigFile } from './repo/repo.js'
 import { setConfigValue } from './config/index.js'
@@ -41,6 +42,9 @@ export interface Online {
   selfCheck: HostSelfCheck
   proofs: ProofScheduler
   repair: RepairService
+  chain: ChainClient
+  payer: Payer
+  receiver: ChequeReceiver
 }
 
 export interface NodeOptions {
@@ -125,11 +129,20 @@ export class BtfsNode {
         await writeConfigFile(paths.config, setConfigValue(file, 'host', { ...file.host, ...changes }))
         repo.override(setConfigValue(repo.config, 'host', { ...repo.config.host, ...changes }))
       }
+      const chain = await chainClient(config, wallet, log.child({ component: 'chain' }))
+      await chain.check()
+      const receiver = new ChequeReceiver({ network, wallet, contracts, datastore, logger: log.child({ component: 'cheques' }), chainId, chain, graceMs: parseDuration(config.settlement.grace) })
+      await receiver.start()
+      const overdue = async (who: { address?: string, peer?: string }): Promise<boolean> => await receiver.overdue(who)
+      const payer = new Payer({
+        network, wallet, datastore, logger: log.child({ component: 'payer' }), chainId,
+        vault: config.settlement.chain.kind === 'tron' ? config.settlement.chain.vault ?? wallet.address : wallet.address
+      })
       const hostShards = new HostShardStore(paths.shards)
-      const host = new HostService({ network, wallet, contracts, shards: hostShards, logger: log.child({ component: 'host' }), chainId, settings: config.host, expiryGraceMs: parseDuration(config.host.expiryGrace), saveSettings })
+      const host = new HostService({ network, wallet, contracts, shards: hostShards, logger: log.child({ component: 'host' }), chainId, settings: config.host, expiryGraceMs: parseDuration(config.host.expiryGrace), saveSettings, overdue })
       await host.start()
       stack.push({ name: 'host', stop: async () => { await host.stop() } })
-      const prover = new HostProver({ network, wallet, contracts, shards: hostShards, datastore, logger: log.child({ component: 'prover' }), chainId, leaves: config.proofs.leaves })
+      const prover = new HostProver({ network, wallet, contracts, shards: hostShards, datastore, logger: log.child({ component: 'prover' }), chainId, leaves: config.proofs.leaves, overdue })
       await prover.start()
       const selfCheck = new HostSelfCheck({
         contracts, shards: hostShards, datastore, logger: log.child({ component: 'self-check' }),
@@ -141,10 +154,13 @@ export class BtfsNode {
       const proofs = new ProofScheduler({
         network, contracts, datastore, logger: log.child({ component: 'proofs' }), chainId,
         intervalMs: parseDuration(config.proofs.interval), timeoutMs: parseDuration(config.proofs.timeout), leaves: config.proofs.leaves, maxFailures: config.proofs.maxFailures,
-        onFailed: () => { repair?.poke() }
+        onFailed: () => { repair?.poke() },
+        onRound: (record, round, from) => { payer.onRound(record, round, from) }
       })
       await proofs.start()
       stack.push({ name: 'proofs', stop: async () => { await proofs.stop() } })
+      await payer.resend()
+      stack.push({ name: 'payer', stop: async () => { await payer.stop() } })
       const directory = new HostDirectory({ network, datastore, logger: log.child({ component: 'hosts' }), chainId, refreshSeconds: config.storage.hostsRefresh })
       const online = (n: BtfsNode): Online => {
         const retriever = new Retriever({ network, contracts, shards: n.shards, logger: log.child({ component: 'retrieve' }), tmpDir: paths.tmp, extra: config.storage.retrieveExtra })
@@ -157,7 +173,7 @@ export class BtfsNode {
           uploads, contracts, logger: log.child({ component: 'repair' }), intervalMs: parseDuration(config.storage.repairInterval),
           threshold: config.storage.repairThreshold, autoRenew: config.storage.autoRenew, renewBeforeMs: parseDuration(config.storage.renewBefore)
         })
-        return { network, wallet, contracts, host, directory, uploads, retriever, prover, selfCheck, proofs, repair }
+        return { network, wallet, contracts, host, directory, uploads, retriever, prover, selfCheck, proofs, repair, chain, payer, receiver }
       }
       const created = new BtfsNode(repo, log, datastore, stack, blocks, hashes, hashers, online)
       const services = created.online

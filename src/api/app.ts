@@ -13,6 +13,7 @@ import { gatewayRoutes } from './routes/gateway.js'
 import { kuboRoutes } from './routes/kubo.js'
 import { shardRoutes } from './routes/shards.js'
 import { networkRoutes, proofRoutes } from './routes/network.js'
+import { settlementRoutes } from './routes/settlement.js'
 
 /** A route as registered, for the spec-conformance test and /openapi.json checks. */
 export interface RegisteredRoute {
@@ -64,5 +65,6 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
   await app.register(shardRoutes, routeOptions)
   await app.register(networkRoutes, routeOptions)
   await app.register(proofRoutes, routeOptions)
+  await app.register(settlementRoutes, routeOptions)
   return app
 }

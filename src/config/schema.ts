@@ -79,6 +79,26 @@ const WalletConfig = Type.Object({
   chainId: Type.Integer({ minimum: 1, description: 'chain id in the TIP-712 domain of ads and contracts (TRON mainnet 728126428)' })
 }, { additionalProperties: false })
 
+const NoChainConfig = Type.Object({
+  kind: Type.Literal('none', { description: 'no chain: cheques are signed, verified and kept, shown as uncashed' })
+}, { additionalProperties: false })
+
+const TronAddress = (description: string): ReturnType<typeof Type.String> => Type.String({ pattern: '^T[1-9A-HJ-NP-Za-km-z]{33}$', description })
+
+const TronChainConfig = Type.Object({
+  kind: Type.Literal('tron'),
+  fullHost: Type.String({ minLength: 1, description: 'TRON full node HTTP API, e.g. https://api.trongrid.io' }),
+  apiKey: Type.Optional(Type.String({ description: 'TronGrid API key (sent as TRON-PRO-API-KEY; env BTFS_TS_TRON_API_KEY overrides)' })),
+  token: TronAddress('the BTT TRC-20 contract (mainnet TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4)'),
+  vault: Type.Optional(TronAddress("a renter's vault contract (src/settlement/vault/Vault.sol), which its cheques draw on")),
+  feeLimit: Type.Optional(Type.Integer({ minimum: 1, description: 'most TRX (in sun) one transaction may burn' }))
+}, { additionalProperties: false })
+
+const SettlementConfig = Type.Object({
+  chain: Type.Union([NoChainConfig, TronChainConfig], { description: 'where cheques are cashed: none (default) or tron' }),
+  grace: Duration('a renter that sent no cheque for this long after its host answered a challenge is overdue: no new contracts, challenges and reads refused')
+}, { additionalProperties: false })
+
 const LogConfig = Type.Object({
   level: Type.Union([
     Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
@@ -96,6 +116,7 @@ export const ConfigSchema = Type.Object({
   storage: StorageConfig,
   proofs: ProofsConfig,
   wallet: WalletConfig,
+  settlement: SettlementConfig,
   log: LogConfig
 }, { additionalProperties: false })
 

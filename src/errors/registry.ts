@@ -27,6 +27,9 @@ export const errorRegistry = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'requested range not satisfiable' },
   NO_HOSTS: { status: 409, message: 'not enough hosts accept these terms' },
+  NO_CHAIN: { status: 409, message: 'no chain is configured (settlement.chain is none)' },
+  INSUFFICIENT_TRX: { status: 409, message: 'the wallet has too little TRX for the transaction fee limit' },
+  OVERDUE: { status: 402, message: 'this renter is overdue with its payments' },
   REQUEST_ABORTED: { status: 499, message: 'the client closed the request' },
   INTERNAL: { status: 500, message: 'internal error' },
   CORRUPT_BLOCK: { status: 500, message: 'stored block does not match its CID' },
@@ -37,6 +40,7 @@ export const errorRegistry = {
   PEER_REJECTED: { status: 502, message: 'the peer rejected the request' },
   NOT_ENOUGH_SHARDS: { status: 503, message: 'fewer than k intact shards are available' },
   NETWORK_OFFLINE: { status: 503, message: 'the network is not running (offline mode)' },
+  CHAIN_UNAVAILABLE: { status: 503, message: 'the TRON node cannot be reached or gave no usable answer' },
   SHUTTING_DOWN: { status: 503, message: 'the node is shutting down' }
 } as const satisfies Record<string, { status: number, message: string }>
 

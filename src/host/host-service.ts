@@ -14,7 +14,7 @@ import { expireContracts } from './expiry.js'
 export type HostSettings = Config['host']
 
 /** Why a host turned a proposal down: a stable code the renter can act on. */
-export type RejectCode = 'NOT_A_HOST' | 'PRICE_TOO_LOW' | 'NO_CAPACITY' | 'DURATION_OUT_OF_RANGE' | 'BAD_SIGNATURE' | 'BAD_TERMS' | 'DUPLICATE'
+export type RejectCode = 'NOT_A_HOST' | 'PRICE_TOO_LOW' | 'NO_CAPACITY' | 'DURATION_OUT_OF_RANGE' | 'BAD_SIGNATURE' | 'BAD_TERMS' | 'DUPLICATE' | 'OVERDUE'
 
 class Rejection extends Error {
   readonly code: RejectCode
@@ -36,6 +36,8 @@ export interface HostComponents {
   expiryGraceMs: number
   /** Persists the changed keys in config.json (a flag like --host stays a flag of this run). */
   saveSettings: (changes: Partial<HostSettings>) => Promise<void>
+  /** True when the renter (wallet address or peer id) is overdue with its cheques: it is refused service. */
+  overdue?: (renter: { address?: string, peer?: string }) => Promise<boolean>
 }
 
 /** Seconds a proposal's start may differ from the host's clock. */
@@ -236,6 +238,7 @@ export class HostService {
     if (terms.start < now - clockSkew || terms.start > now + clockSkew + s.maxDuration * 86400) throw new Rejection('BAD_TERMS', 'start is too far from now')
     if (!this.#held.has(terms.shardCid) && terms.shardSize > this.#free()) throw new Rejection('NO_CAPACITY', `${terms.shardSize} bytes do not fit in ${this.#free()} free`)
     if (await this.#c.contracts.get('host', terms.id) !== undefined) throw new Rejection('DUPLICATE', 'a contract with this id exists')
+    if (await this.#c.overdue?.({ address: terms.renter }) === true) throw new Rejection('OVERDUE', 'this renter has not paid for storage it was proven to have: no new contracts until it does')
     const typed = contractTypedData(terms, this.#c.chainId)
     if (!await verifyTyped(typed, message.renterSignature, terms.renter)) throw new Rejection('BAD_SIGNATURE', "the renter's signature does not verify")
     const created = Date.now()
@@ -255,6 +258,7 @@ export class HostService {
     const size = await this.#c.shards.size(msg.cid).catch(() => undefined)
     if (msg.op === 'has') { await ch.send({ ok: true, has: size !== undefined, size: size ?? 0 }); return }
     if (msg.op !== 'get') throw new AppError('PROTOCOL_ERROR', `unknown op ${String(msg.op)}`)
+    if (await this.#c.overdue?.({ peer: conn.remotePeer.toString() }) === true) throw new AppError('OVERDUE', 'this renter is overdue with its cheques: reads are refused until it pays')
     if (size === undefined) { await ch.send({ ok: false, code: 'NOT_FOUND', message: 'this node does not hold that shard' }); return }
     const offset = msg.offset ?? 0
     const length = msg.length ?? size - offset

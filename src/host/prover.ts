@@ -31,6 +31,8 @@ export interface ProverComponents {
   chainId: number
   /** Leaves asked per challenge (proofs.leaves). */
   leaves: number
+  /** True when the renter (by wallet address) is overdue with its cheques: its challenges are refused. */
+  overdue?: (renter: { address?: string, peer?: string }) => Promise<boolean>
 }
 
 /** Trees kept in memory (64 bytes per leaf each), least recently used dropped first. */
@@ -73,10 +75,12 @@ export class HostProver {
     const msg = await ch.receive<{ contractId?: string, nonce?: string }>({ signal: AbortSignal.timeout(30_000) })
     if (typeof msg.contractId !== 'string' || typeof msg.nonce !== 'string' || !/^0x[0-9a-f]{64}$/.test(msg.nonce)) throw new AppError('PROTOCOL_ERROR', 'expected {contractId, nonce}')
     const entry: HostChallenge = { at: Date.now(), contractId: msg.contractId, renterPeer: conn.remotePeer.toString(), nonce: msg.nonce, indices: [], answered: false }
+    const key = `${String(entry.at).padStart(13, '0')}/${entry.contractId}`
     try {
       const record = await this.#c.contracts.get('host', msg.contractId)
       if (record === undefined || record.state !== 'stored') throw new AppError('NOT_FOUND', 'this host holds no shard under that contract')
       const t = record.terms
+      if (await this.#c.overdue?.({ address: t.renter }) === true) throw new AppError('OVERDUE', 'this renter is overdue with its cheques: challenges are refused until it pays')
       const leafCount = leafCountOf(t.shardSize, t.leafSize)
       entry.indices = challengeIndices(msg.nonce, t.id, leafCount, this.#c.leaves)
       const handle = await this.#c.shards.open(t.shardCid)
@@ -91,8 +95,10 @@ export class HostProver {
         }
         const signature = await this.#c.wallet.signTyped(proofTypedData(t.id, msg.nonce, itemsDigest(items), this.#c.chainId))
         const answer: ChallengeAnswer = { contractId: t.id, nonce: msg.nonce, items, signature }
-        await ch.send({ ok: true, answer })
+        // Logged before it is sent: the renter may pay for the round as soon as it has the answer.
         entry.answered = true
+        await this.#log.put(key, entry)
+        await ch.send({ ok: true, answer })
       } finally {
         await handle.close()
       }
@@ -100,7 +106,7 @@ export class HostProver {
       entry.error = (err as Error).message
       throw err
     } finally {
-      await this.#log.put(`${String(entry.at).padStart(13, '0')}/${entry.contractId}`, entry).catch(() => {})
+      await this.#log.put(key, entry).catch(() => {})
     }
   }
 

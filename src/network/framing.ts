@@ -8,7 +8,8 @@ export const protocols = {
   hostAd: '/btfs-ts/host-ad/1.0.0',
   contract: '/btfs-ts/contract/1.0.0',
   shard: '/btfs-ts/shard/1.0.0',
-  challenge: '/btfs-ts/challenge/1.0.0'
+  challenge: '/btfs-ts/challenge/1.0.0',
+  cheque: '/btfs-ts/cheque/1.0.0'
 } as const
 
 /** Largest frame accepted: data frames are ≤ 1 MiB, control frames a few KiB. */

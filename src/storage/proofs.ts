@@ -27,6 +27,10 @@ export interface ProofRecord {
   consecutiveFailures: number
   lastProven?: number
   last?: ChallengeRound
+  /** Unix ms where the next round's period starts: the last round, or the contract's start. */
+  periodStart?: number
+  /** ms of storage proven: the periods (round before → passed round, within the term) of passed rounds. */
+  provenMs?: number
 }
 
 export interface SchedulerComponents {
@@ -42,6 +46,11 @@ export interface SchedulerComponents {
   maxFailures: number
   /** Told when a contract is marked failed (the repair service looks at its file). */
   onFailed?: (record: ContractRecord) => void
+  /**
+   * Told after each recorded round with the period it closes (unix ms, from the round before or
+   * the contract's start): the payer pays for the periods of passed rounds, never for others.
+   */
+  onRound?: (record: ContractRecord, round: ChallengeRound, from: number) => void
 }
 
 /**
@@ -170,7 +179,11 @@ export class ProofScheduler {
       this.#c.logger.warn({ contract: id, host: record.terms.hostPeer, verdict: round.verdict, reason: round.reason, consecutive: p.consecutiveFailures }, 'storage proof failed')
     }
     p.last = round
+    const from = p.periodStart ?? record.terms.start * 1000
+    p.periodStart = Math.max(from, round.at)
+    if (round.verdict === 'pass') p.provenMs = (p.provenMs ?? 0) + Math.max(0, Math.min(round.at, contractEnd(record.terms) * 1000) - Math.max(from, record.terms.start * 1000))
     await this.#bucket.put(id, p)
+    this.#c.onRound?.(record, round, from)
     if (p.consecutiveFailures >= this.#c.maxFailures && record.state === 'stored') {
       const error = `${p.consecutiveFailures} consecutive challenges failed or missed: ${round.reason ?? ''}`
       await this.#c.contracts.put({ ...record, state: 'failed', error })

@@ -24,7 +24,15 @@ export const buckets = {
   /** host: `<unix ms, 13 digits>/<contract id>` -> HostChallenge (JSON): challenges answered */
   hostChallenges: 'host-challenges',
   /** host: shard CID -> ShardCheck (JSON): the last self-check of that stored shard */
-  hostSelfCheck: 'host-selfcheck'
+  hostSelfCheck: 'host-selfcheck',
+  /** renter: host wallet address -> Payable (JSON): cheques issued, periods owed */
+  payables: 'payables',
+  /** host: renter wallet address -> Receivable (JSON): the latest cheque accepted, cash-outs */
+  receivables: 'receivables',
+  /** host: contract id -> how far it is paid (JSON) */
+  hostPaid: 'host-paid',
+  /** host: YYYY-MM-DD -> BTT base units received that day (decimal string) */
+  hostEarnings: 'host-earnings'
 } as const
 
 export type BucketName = typeof buckets[keyof typeof buckets]

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../repo/identity.js'
 
 /** A TIP-712 (EIP-712) domain, types and value, as tronweb takes them. */
 export interface TypedData {
-  domain: { name: string, version: string, chainId: number }
+  domain: { name: string, version: string, chainId: number, verifyingContract?: string }
   types: Record<string, Array<{ name: string, type: string }>>
   value: Record<string, unknown>
 }
@@ -92,6 +92,16 @@ export class Wallet {
   async signTyped (data: TypedData): Promise<string> {
     this.#tron ??= await loadTronWeb()
     return this.#tron.Trx.signTypedData(data.domain, data.types, data.value, this.#privateKey)
+  }
+
+  /**
+   * Signs a TRON transaction (as tronweb's transactionBuilder returns it): adds the signature
+   * over its txID and returns it. The chain client gets this method, never the key.
+   */
+  async signTransaction<T extends { txID: string }> (transaction: T): Promise<T & { signature: string[] }> {
+    this.#tron ??= await loadTronWeb()
+    const signed: unknown = this.#tron.utils.crypto.signTransaction(this.#privateKey, transaction as unknown as Parameters<TronWebModule['utils']['crypto']['signTransaction']>[1])
+    return signed as T & { signature: string[] }
   }
 
   /** Keeps the key out of JSON, util.inspect and pino. */

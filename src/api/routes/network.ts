@@ -98,17 +98,13 @@ function contractView (r: ContractRecord): Static<typeof ContractSchema> {
   }
 }
 
-/** Network, host and storage routes: /peers, /wallet, /hosts, /host/settings, /contracts, /storage/*. */
+/** Network, host and storage routes: /peers, /hosts, /host/settings, /contracts, /storage/*. */
 export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
   app.get('/peers', {
     schema: { response: { 200: Type.Object({ peers: Type.Array(Type.Object({ id: Type.String(), addr: Type.String(), direction: Type.String() })) }), ...networkErrors } }
   }, async () => ({
     peers: node.online.network.libp2p.getConnections().map(c => ({ id: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction }))
   }))
-
-  app.get('/wallet', {
-    schema: { response: { 200: Type.Object({ address: Type.String({ description: 'TRON address (base58)' }) }), ...networkErrors } }
-  }, async () => ({ address: node.online.wallet.address }))
 
   app.get('/hosts', {
     schema: {
@@ -279,6 +275,7 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
             expires: Type.Integer({ description: 'unix seconds: the end of the contract' }),
             lastProven: Type.Optional(Type.Integer({ description: 'unix ms' })),
             passes: Type.Integer(),
+            provenMs: Type.Integer({ description: 'ms of storage proven by passed rounds (what the host is paid for)' }),
             failures: Type.Integer(),
             lastChallenge: Type.Optional(RoundSchema),
             contracts: Type.Array(Type.Object({
@@ -319,6 +316,7 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
         expires: contractEnd(current.terms),
         ...(proof?.lastProven !== undefined ? { lastProven: proof.lastProven } : {}),
         passes: proof?.passes ?? 0,
+        provenMs: proof?.provenMs ?? 0,
         failures: proof?.failures ?? 0,
         ...(proof?.last !== undefined ? { lastChallenge: proof.last } : {}),
         contracts: shard.contracts.map(r => ({

@@ -2,14 +2,31 @@ import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { toInt } from './files.js'
 
-/** `peers`, `wallet`, `hosts`, `host settings|shards|challenges`, `contracts`, `storage upload|status|ls|files|file`: they need the daemon. */
+/** `peers`, `wallet [deposit|withdraw]`, `settlement`, `cheque list|cash`, `hosts`, `host settings|shards|earnings|challenges`, `contracts`, `storage upload|status|ls|files|file`: they need the daemon. */
 export function registerNetworkCommands (program: Command, ctx: CliContext): void {
   const show = (value: unknown): void => { ctx.print(JSON.stringify(value, null, 2)) }
 
   program.command('peers').description('connected libp2p peers')
     .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/peers'))) })
-  program.command('wallet').description("the node's TRON wallet address")
+  const wallet = program.command('wallet').description("the node's TRON wallet: address, chain and balances (never the key)")
     .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/wallet'))) })
+  wallet.command('deposit').description("move BTT from the wallet into this renter's vault (needs settlement.chain tron)")
+    .argument('<amount>', 'BTT base units (1 BTT = 10^18)')
+    .action(async (amount: string) => { show(await ctx.withCore(async core => await core.online('POST', '/wallet/deposit', { query: { amount } }))) })
+  wallet.command('withdraw').description("ask for BTT back from the vault; take it with --complete once the vault's time lock is over")
+    .argument('[amount]', 'BTT base units to ask for')
+    .option('--complete', 'take the withdrawal asked for before')
+    .action(async (amount: string | undefined, opts: { complete?: boolean }) => {
+      show(await ctx.withCore(async core => await core.online('POST', '/wallet/withdraw', { query: { amount, complete: opts.complete === true ? true : undefined } })))
+    })
+  program.command('settlement').description('per peer: what this renter owes and paid, what this host received and cashed')
+    .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/settlement'))) })
+  const cheque = program.command('cheque').description('BTT cheques')
+  cheque.command('list').description('cheques received (host) and issued (renter)')
+    .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/cheques'))) })
+  cheque.command('cash').description('cash the latest cheque of each renter (or one) on chain: pending, then settled or failed')
+    .argument('[renter]', "the renter's wallet address")
+    .action(async (renter: string | undefined) => { show(await ctx.withCore(async core => await core.online('POST', '/cheques/cash', { query: { renter } }))) })
   program.command('hosts').description('hosts found on the network, with their signed ads')
     .option('--refresh', 'ask the network now')
     .action(async (opts: { refresh?: boolean }) => {
@@ -38,6 +55,8 @@ export function registerNetworkCommands (program: Command, ctx: CliContext): voi
     .action(async (opts: { check?: boolean }) => {
       show(await ctx.withCore(async core => opts.check === true ? await core.online('POST', '/host/shards/check') : await core.online('GET', '/host/shards')))
     })
+  host.command('earnings').description('BTT received in cheques, by day and by contract')
+    .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/host/earnings'))) })
   host.command('challenges').description('storage challenges received, newest first')
     .option('--limit <n>', 'at most this many', toInt)
     .action(async (opts: { limit?: number }) => { show(await ctx.withCore(async core => await core.online('GET', '/host/challenges', { query: { limit: opts.limit } }))) })

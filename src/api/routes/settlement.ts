@@ -1,0 +1,187 @@
+import Type from 'typebox'
+import type { ApiInstance, RouteOptions } from '../context.js'
+import { errorResponses, ErrorSchema } from '../schemas.js'
+import { AppError } from '../../errors/index.js'
+
+const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
+const settlementErrors = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }
+
+const ChequeSchema = Type.Object({
+  vault: Type.String(),
+  beneficiary: Type.String(),
+  cumulativePayout: Decimal,
+  signature: Type.String({ description: 'TIP-712 signature of Cheque(vault, beneficiary, cumulativePayout) by the vault issuer' })
+})
+
+const TxSchema = Type.Object({
+  txid: Type.String(),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('settled'), Type.Literal('failed')]),
+  reason: Type.Optional(Type.String()),
+  paid: Type.Optional(Decimal),
+  bounced: Type.Optional(Decimal),
+  fee: Type.Optional(Type.String())
+})
+
+const CashoutSchema = Type.Intersect([TxSchema, Type.Object({ cumulativePayout: Decimal, at: Type.Integer() })])
+
+const PeriodSchema = Type.Object({ contractId: Type.String(), nonce: Type.String(), from: Type.Integer(), to: Type.Integer(), amount: Decimal })
+
+const sum = (periods: Array<{ amount: string }>): string => periods.reduce((s, p) => s + BigInt(p.amount), 0n).toString()
+
+/** GET /wallet, POST /wallet/deposit|withdraw, GET /settlement, GET /host/earnings, GET /cheques, POST /cheques/cash. */
+export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
+  app.get('/wallet', {
+    schema: {
+      response: {
+        200: Type.Object({
+          address: Type.String({ description: "the node's TRON wallet address (its key never leaves the keystore)" }),
+          chain: Type.Union([Type.Literal('none'), Type.Literal('tron')]),
+          vault: Type.String({ description: "the vault this node's cheques draw on (its own address without a chain)" }),
+          balances: Type.Object({
+            trx: Type.Optional(Type.String({ description: 'sun' })),
+            btt: Type.Optional(Decimal),
+            vault: Type.Optional(Type.Object({
+              address: Type.String(), issuer: Type.String(), balance: Decimal,
+              withdrawal: Type.Optional(Type.Object({ amount: Decimal, after: Type.Integer() }))
+            }))
+          }, { description: 'what the chain reports; empty without a chain' })
+        }),
+        ...settlementErrors
+      }
+    }
+  }, async () => {
+    const { wallet, chain, payer } = node.online
+    return { address: wallet.address, chain: chain.kind, vault: payer.vault, balances: await chain.balances(wallet.address) }
+  })
+
+  const Amount = Type.Object({ amount: Type.String({ pattern: '^[1-9][0-9]{0,77}$', description: 'BTT base units' }) })
+  app.post('/wallet/deposit', { schema: { querystring: Amount, response: { 200: TxSchema, ...settlementErrors } } },
+    async (request) => await node.online.chain.deposit(BigInt(request.query.amount)))
+  app.post('/wallet/withdraw', {
+    schema: {
+      querystring: Type.Object({
+        amount: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,77}$', description: 'ask for this much back (base units); it can be taken after the vault\'s time lock' })),
+        complete: Type.Optional(Type.Boolean({ description: 'take the withdrawal asked for before, once its time lock is over' }))
+      }),
+      response: { 200: TxSchema, ...settlementErrors }
+    }
+  }, async (request) => {
+    const { amount, complete } = request.query
+    if ((amount === undefined) === (complete !== true)) throw new AppError('INVALID_PARAMETER', 'give either amount (to ask) or complete=true (to take it after the time lock)')
+    return amount !== undefined ? await node.online.chain.requestWithdrawal(BigInt(amount)) : await node.online.chain.withdraw()
+  })
+
+  app.get('/settlement', {
+    schema: {
+      response: {
+        200: Type.Object({
+          chain: Type.String(),
+          payables: Type.Array(Type.Object({
+            host: Type.String({ description: 'peer id' }),
+            beneficiary: Type.String({ description: "the host's wallet" }),
+            vault: Type.String(),
+            owed: Decimal,
+            issued: Type.Object({ cumulative: Decimal }, { description: 'total of the latest cheque signed' }),
+            acknowledged: Decimal,
+            periodsPaid: Type.Integer(),
+            lastCheque: Type.Optional(Type.Object({ cheque: ChequeSchema, periods: Type.Array(PeriodSchema), at: Type.Integer(), delivered: Type.Boolean(), rejected: Type.Optional(Type.String()) }))
+          })),
+          receivables: Type.Array(Type.Object({
+            renter: Type.String(),
+            vault: Type.String(),
+            received: Decimal,
+            cashed: Decimal,
+            uncashed: Decimal,
+            periods: Type.Integer(),
+            lastCheque: ChequeSchema,
+            lastChequeAt: Type.Integer(),
+            overdue: Type.Boolean(),
+            cashouts: Type.Array(CashoutSchema)
+          }))
+        }),
+        ...settlementErrors
+      }
+    }
+  }, async () => {
+    const { chain, payer, receiver } = node.online
+    await receiver.refresh().catch(() => {})
+    const payables = (await payer.list()).map(p => ({
+      host: p.hostPeer,
+      beneficiary: p.beneficiary,
+      vault: p.vault,
+      owed: (BigInt(sum(p.owed)) + (p.last?.delivered === false ? BigInt(p.last.cheque.cumulativePayout) - BigInt(p.acknowledged) : 0n)).toString(),
+      issued: { cumulative: p.issued },
+      acknowledged: p.acknowledged,
+      periodsPaid: p.periodsPaid,
+      ...(p.last !== undefined ? { lastCheque: p.last } : {})
+    }))
+    const receivables = await Promise.all((await receiver.list()).map(async r => ({
+      renter: r.renter,
+      vault: r.vault,
+      received: r.received,
+      cashed: r.cashed,
+      uncashed: (BigInt(r.received) - BigInt(r.cashed)).toString(),
+      periods: r.periods,
+      lastCheque: r.cheque,
+      lastChequeAt: r.lastChequeAt,
+      overdue: await receiver.overdue({ address: r.renter }),
+      cashouts: r.cashouts
+    })))
+    return { chain: chain.kind, payables, receivables }
+  })
+
+  app.get('/host/earnings', {
+    schema: {
+      response: {
+        200: Type.Object({
+          total: Decimal,
+          days: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC)' }), amount: Decimal })),
+          contracts: Type.Array(Type.Object({
+            contractId: Type.String(),
+            provenMs: Type.Integer({ description: 'ms of proven storage paid for' }),
+            amount: Decimal,
+            periods: Type.Integer(),
+            paidUntil: Type.Integer({ description: 'unix ms: the end of the last period paid' })
+          }))
+        }),
+        ...settlementErrors
+      }
+    }
+  }, async () => {
+    const days = await node.online.receiver.earnings()
+    return { total: sum(days), days, contracts: await node.online.receiver.contracts() }
+  })
+
+  app.get('/cheques', {
+    schema: {
+      response: {
+        200: Type.Object({
+          received: Type.Array(Type.Object({ renter: Type.String(), cheque: ChequeSchema, received: Decimal, cashed: Decimal, at: Type.Integer() })),
+          issued: Type.Array(Type.Object({ host: Type.String(), cheque: ChequeSchema, delivered: Type.Boolean(), at: Type.Integer() }))
+        }),
+        ...settlementErrors
+      }
+    }
+  }, async () => {
+    const { payer, receiver } = node.online
+    return {
+      received: (await receiver.list()).map(r => ({ renter: r.renter, cheque: r.cheque, received: r.received, cashed: r.cashed, at: r.lastChequeAt })),
+      issued: (await payer.list()).flatMap(p => p.last !== undefined ? [{ host: p.hostPeer, cheque: p.last.cheque, delivered: p.last.delivered, at: p.last.at }] : [])
+    }
+  })
+
+  app.post('/cheques/cash', {
+    schema: {
+      querystring: Type.Object({ renter: Type.Optional(Type.String({ description: 'cash only the cheque of this renter (wallet address); default: every renter with uncashed BTT' })) }),
+      response: { 200: Type.Object({ cashouts: Type.Array(Type.Intersect([CashoutSchema, Type.Object({ renter: Type.String() })])) }), ...settlementErrors }
+    }
+  }, async (request) => {
+    const { receiver } = node.online
+    const renters = request.query.renter !== undefined
+      ? [request.query.renter]
+      : (await receiver.list()).filter(r => BigInt(r.received) > BigInt(r.cashed)).map(r => r.renter)
+    const cashouts = []
+    for (const renter of renters) cashouts.push({ renter, ...await receiver.cash(renter) })
+    return { cashouts }
+  })
+}

@@ -1,0 +1,181 @@
+import type { ContractRecord } from '../contracts/store.js'
+import { contractEnd } from '../contracts/terms.js'
+import { AppError } from '../errors/index.js'
+import type { Logger } from '../logger.js'
+import { Channel, protocols } from '../network/framing.js'
+import type { Network } from '../network/network.js'
+import type { Bucket, Datastore } from '../store/index.js'
+import { HostDirectory } from '../storage/directory.js'
+import type { ChallengeRound } from '../storage/proofs.js'
+import type { Wallet } from '../wallet/wallet.js'
+import { chequeTypedData, periodAmount, type Cheque, type PaidPeriod } from './cheque.js'
+
+/**
+ * What a renter owes one host (bucket `payables`, key = the host's wallet address). `issued` is
+ * the cumulative total of the latest cheque signed; it only grows, and is written before the
+ * cheque is sent, so a crash can never make the renter sign a lower total again.
+ */
+export interface Payable {
+  beneficiary: string
+  hostPeer: string
+  vault: string
+  /** Cumulative BTT base units of the latest cheque signed (decimal). */
+  issued: string
+  /** Cumulative total the host acknowledged (decimal). */
+  acknowledged: string
+  /** The latest cheque signed, and the periods it pays beyond the one before. */
+  last?: { cheque: Cheque, periods: PaidPeriod[], at: number, delivered: boolean, rejected?: string }
+  /** Proven periods earned since the latest cheque, waiting for the next one. */
+  owed: PaidPeriod[]
+  /** Periods paid so far (count). */
+  periodsPaid: number
+  /** Per contract: ms of proven storage put in cheques so far (what the next period's amount builds on). */
+  proven: Record<string, number>
+  updated: number
+}
+
+export interface PayerComponents {
+  network: Network
+  wallet: Wallet
+  datastore: Datastore
+  logger: Logger
+  chainId: number
+  /** The vault cheques are drawn on: the configured vault contract, or the renter's own address without a chain. */
+  vault: string
+  timeoutMs?: number
+}
+
+/**
+ * The renter's side of settlement: after each challenge round a host passed, the period that
+ * round proves (from the round before, or the contract's start, to this one) is owed; the payer
+ * signs a cumulative cheque for everything owed to that host and sends it over
+ * /btfs-ts/cheque/1.0.0 with the periods it pays, so the host can check the increment against
+ * its own record of the challenges it answered. A failed or missed round earns nothing.
+ * Undelivered cheques are sent again with the next round.
+ */
+export class Payer {
+  readonly #c: PayerComponents
+  /** The vault this renter's cheques draw on. */
+  readonly vault: string
+  readonly #bucket: Bucket<string, Payable>
+  /** One chain of work per host wallet: cheques to one host are signed and sent in order. */
+  readonly #queues = new Map<string, Promise<void>>()
+  readonly #abort = new AbortController()
+
+  constructor (components: PayerComponents) {
+    this.#c = components
+    this.vault = components.vault
+    this.#bucket = components.datastore.bucket<string, Payable>('payables', 'utf8', 'json')
+  }
+
+  /** A round of `record` was recorded; `from` (unix ms) is where the period it closes began. */
+  onRound (record: ContractRecord, round: ChallengeRound, from: number): void {
+    if (round.verdict !== 'pass') return
+    const t = record.terms
+    const nonce = round.nonce
+    const start = Math.max(from, t.start * 1000)
+    const end = Math.min(round.at, contractEnd(t) * 1000)
+    if (end <= start) return
+    this.#enqueue(t.host, async () => {
+      const p = await this.#load(record)
+      const before = p.proven[t.id] ?? 0
+      p.proven[t.id] = before + (end - start)
+      p.owed.push({ contractId: t.id, nonce, from: start, to: end, amount: periodAmount(t, before, end - start).toString() })
+      p.updated = Date.now()
+      await this.#bucket.put(t.host, p)
+      await this.#pay(p)
+    })
+  }
+
+  /** Sends any cheque not yet delivered (after a restart, say). */
+  async resend (): Promise<void> {
+    for await (const p of this.#bucket.values()) {
+      if (p.owed.length > 0 || p.last?.delivered === false) this.#enqueue(p.beneficiary, async () => { await this.#pay(await this.#bucket.get(p.beneficiary) ?? p) })
+    }
+  }
+
+  async list (): Promise<Payable[]> {
+    const out: Payable[] = []
+    for await (const p of this.#bucket.values()) out.push(p)
+    return out
+  }
+
+  /** Waits for the cheques under way (tests). */
+  async idle (): Promise<void> {
+    await Promise.all([...this.#queues.values()])
+  }
+
+  /** Abandons deliveries under way (they are sent again after a restart) and waits for the queues. */
+  async stop (): Promise<void> {
+    this.#abort.abort()
+    await this.idle()
+  }
+
+  #enqueue (key: string, job: () => Promise<void>): void {
+    if (this.#abort.signal.aborted) return
+    const next = (this.#queues.get(key) ?? Promise.resolve()).then(job).catch((err: Error) => {
+      this.#c.logger.warn({ host: key, err: err.message }, 'cheque not delivered; it is sent again with the next round')
+    })
+    this.#queues.set(key, next)
+    void next.finally(() => { if (this.#queues.get(key) === next) this.#queues.delete(key) })
+  }
+
+  async #load (record: ContractRecord): Promise<Payable> {
+    return await this.#bucket.get(record.terms.host) ?? {
+      beneficiary: record.terms.host,
+      hostPeer: record.terms.hostPeer,
+      vault: this.#c.vault,
+      issued: '0',
+      acknowledged: '0',
+      owed: [],
+      periodsPaid: 0,
+      proven: {},
+      updated: Date.now()
+    }
+  }
+
+  /** Signs a new cheque for what is owed (if anything) and delivers the latest cheque. */
+  async #pay (p: Payable): Promise<void> {
+    if (p.owed.length > 0 && (p.last === undefined || p.last.delivered)) {
+      const increment = p.owed.reduce((sum, period) => sum + BigInt(period.amount), 0n)
+      const cumulativePayout = (BigInt(p.issued) + increment).toString()
+      const unsigned = { vault: p.vault, beneficiary: p.beneficiary, cumulativePayout }
+      const signature = await this.#c.wallet.signTyped(chequeTypedData(unsigned, this.#c.chainId))
+      p.last = { cheque: { ...unsigned, signature }, periods: p.owed, at: Date.now(), delivered: false }
+      p.issued = cumulativePayout
+      p.owed = []
+      p.updated = Date.now()
+      await this.#bucket.put(p.beneficiary, p) // before sending: the total never goes back
+    }
+    if (p.last === undefined || p.last.delivered) return
+    const reply = await this.#send(p.hostPeer, p.last.cheque, p.last.periods)
+    if (reply.ok === true) {
+      p.last.delivered = true
+      delete p.last.rejected
+      p.acknowledged = p.last.cheque.cumulativePayout
+      p.periodsPaid += p.last.periods.length
+    } else {
+      // The host refused it: keep it (it stays owed and is offered again) and say why.
+      p.last.rejected = `${reply.code ?? 'error'}: ${reply.message ?? ''}`
+      this.#c.logger.warn({ host: p.hostPeer, reason: p.last.rejected }, 'the host rejected a cheque')
+    }
+    p.updated = Date.now()
+    await this.#bucket.put(p.beneficiary, p)
+    // owed periods that came in while this cheque was out go in the next one
+    if (p.last.delivered && p.owed.length > 0) await this.#pay(p)
+  }
+
+  async #send (hostPeer: string, cheque: Cheque, periods: PaidPeriod[]): Promise<{ ok?: boolean, code?: string, message?: string }> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.#c.timeoutMs ?? 30_000), this.#abort.signal])
+    const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(hostPeer), protocols.cheque, { signal })
+    const ch = new Channel(stream)
+    try {
+      await ch.send({ cheque, periods })
+      return await ch.receive<{ ok?: boolean, code?: string, message?: string }>({ signal })
+    } catch (err) {
+      throw new AppError('PEER_REJECTED', `cheque not delivered: ${(err as Error).message}`)
+    } finally {
+      await ch.close()
+    }
+  }
+}

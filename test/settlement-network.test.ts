@@ -1,0 +1,153 @@
+import t from 'tap'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { runCli } from './helpers/daemon.js'
+import { startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
+import { pseudoRandomBytes } from './helpers/node.js'
+import { waitFor } from './helpers/wait.js'
+import { silentLogger } from '../src/logger.js'
+import { Channel, protocols } from '../src/network/framing.js'
+import { Network } from '../src/network/network.js'
+import { chequeTypedData, type Cheque, type PaidPeriod } from '../src/settlement/index.js'
+import { createWalletKey, Wallet } from '../src/wallet/wallet.js'
+
+t.setTimeout(180000)
+
+interface FileView { shards: Array<{ index: number, host: string, contract: string, state: string, passes: number, failures: number, provenMs: number, lastProven?: number, lastChallenge?: { at?: number, verdict: string } }> }
+interface Earnings { total: string, days: Array<{ day: string, amount: string }>, contracts: Array<{ contractId: string, provenMs: number, amount: string, periods: number, paidUntil: number }> }
+interface Settlement {
+  chain: string
+  payables: Array<{ host: string, beneficiary: string, owed: string, acknowledged: string, lastCheque?: { cheque: Cheque, periods: PaidPeriod[], delivered: boolean } }>
+  receivables: Array<{ renter: string, vault: string, received: string, cashed: string, uncashed: string, lastCheque: Cheque, overdue: boolean }>
+}
+interface Terms { id: string, price: string, shardSize: number, start: number, host: string }
+
+/** price (per GiB-month) × size × proven time, in base units: what the issue says a host is owed. */
+const owed = (terms: Terms, provenMs: number): bigint => BigInt(terms.price) * BigInt(terms.shardSize) * BigInt(provenMs) / ((1n << 30n) * 30n * 86_400_000n)
+
+t.test('hosts are paid for proven periods only, by cumulative cheques they check', async t => {
+  const { renter, hosts } = await startNetwork(t, {
+    hosts: 3,
+    // repair would replace the failing host's shard: this test watches what it is paid
+    renterConfig: { proofs: { interval: '400ms', timeout: '3s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } }
+  })
+  const byPeer = new Map(hosts.map(h => [h.peerId, h]))
+  const data = pseudoRandomBytes(3 * 1024 * 1024 + 7, 61)
+  const { cid } = await renter.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
+  const { id } = await renter.api<{ id: string }>(`/storage/upload?arg=${cid}&k=1&m=2`, { method: 'POST' })
+  t.equal((await uploadFinished(renter, id)).state, 'complete', 'uploaded')
+  const { contracts } = await renter.api<{ contracts: Array<Terms & { shardCid: string }> }>('/contracts?role=renter')
+  const termsOf = (contractId: string): Terms => contracts.find(x => x.id === contractId) as Terms
+
+  await waitFor('every host to pass 4 rounds', async () => {
+    const view = await renter.api<FileView>(`/storage/files/${cid}`)
+    return view.shards.every(s => s.passes >= 4)
+  }, 60000)
+
+  // The second host loses its shard: its rounds fail from now on.
+  const first = await renter.api<FileView>(`/storage/files/${cid}`)
+  const victim = first.shards[1] as FileView['shards'][number]
+  const loser = byPeer.get(victim.host) as NetNode
+  await rm(join(loser.repo, 'shards', contracts.find(c => c.id === victim.contract)?.shardCid ?? ''))
+  await waitFor('the lost shard\'s contract to fail', async () => {
+    const view = await renter.api<FileView>(`/storage/files/${cid}`)
+    return view.shards.find(s => s.contract === victim.contract)?.state === 'failed'
+  }, 60000)
+
+  // A moment when every cheque sent has been credited: the host's books against the renter's proof history.
+  let view: FileView | undefined
+  const books = new Map<string, Earnings>()
+  const settled = async (): Promise<void> => {
+    await waitFor('the hosts to have credited every proven period', async () => {
+      view = await renter.api<FileView>(`/storage/files/${cid}`)
+      for (const shard of view.shards) books.set(shard.host, await (byPeer.get(shard.host) as NetNode).api<Earnings>('/host/earnings'))
+      const again = await renter.api<FileView>(`/storage/files/${cid}`)
+      return JSON.stringify(again.shards.map(s => s.provenMs)) === JSON.stringify(view.shards.map(s => s.provenMs)) &&
+        view.shards.every(s => books.get(s.host)?.contracts.find(c => c.contractId === s.contract)?.provenMs === s.provenMs)
+    }, 60000)
+  }
+  await settled()
+  for (const shard of (view as FileView).shards) {
+    const terms = termsOf(shard.contract)
+    const book = books.get(shard.host) as Earnings
+    const paid = book.contracts.find(c => c.contractId === shard.contract)
+    t.equal(paid?.amount, owed(terms, shard.provenMs).toString(), `shard ${shard.index}: paid price × size × proven time (${shard.provenMs} ms)`)
+    t.equal(book.total, paid?.amount, 'and that is all the host earned')
+    if (shard.contract === victim.contract) {
+      const provenTo = (shard.lastProven ?? 0) - terms.start * 1000
+      const upTo = (shard.lastChallenge?.at ?? 0) - terms.start * 1000
+      t.equal(shard.provenMs, provenTo, 'the failing host is paid up to its last passed round')
+      t.ok(upTo > provenTo && shard.failures >= 3, `and not for the ${shard.failures} failed rounds after it (${upTo - provenTo} ms unpaid)`)
+      t.ok(BigInt(paid?.amount ?? 0) < owed(terms, upTo), 'its pay is below what the whole time would earn')
+    } else {
+      t.equal(shard.failures, 0)
+      t.equal(shard.provenMs, (shard.lastProven ?? 0) - terms.start * 1000, 'an honest host is paid for the whole time up to its last round')
+    }
+  }
+
+  // The cheques behind it: cumulative, signed by the renter, the same total on both sides.
+  const honestHost = byPeer.get((view as FileView).shards[0]?.host as string) as NetNode
+  const renterWallet = await Wallet.open(join(renter.repo, 'keystore', 'wallet.key'))
+  let hostBooks: Settlement | undefined
+  let renterBooks: Settlement | undefined
+  await waitFor("the host's and the renter's books to meet between two rounds", async () => {
+    renterBooks = await renter.api<Settlement>('/settlement')
+    hostBooks = await honestHost.api<Settlement>('/settlement')
+    const again = await renter.api<Settlement>('/settlement')
+    const acknowledged = (books: Settlement | undefined): string | undefined => books?.payables.find(p => p.host === honestHost.peerId)?.acknowledged
+    return acknowledged(again) === acknowledged(renterBooks) && acknowledged(renterBooks) === hostBooks.receivables.find(r => r.renter === renterWallet.address)?.received
+  }, 30000)
+  const rec = hostBooks?.receivables.find(r => r.renter === renterWallet.address)
+  t.ok(rec !== undefined && BigInt(rec.received) > 0n, 'the host holds a cheque from the renter')
+  t.equal(rec?.lastCheque.cumulativePayout, rec?.received, 'its total is what was received')
+  t.equal(rec?.cashed, '0', 'nothing is cashed without a chain')
+  t.equal(hostBooks?.chain, 'none')
+  const cli = await runCli(['--repo', honestHost.repo, 'cheque', 'list'])
+  t.equal(cli.code, 0, cli.stderr)
+  t.match(JSON.parse(cli.stdout), { received: [{ renter: renterWallet.address }] }, 'btfs-ts cheque list shows it')
+  const cash = await runCli(['--repo', honestHost.repo, 'cheque', 'cash'])
+  t.not(cash.code, 0, 'cashing needs a chain')
+  t.match(cash.stderr, /NO_CHAIN|settlement\.chain/, 'and says so')
+  const wallet = await runCli(['--repo', renter.repo, 'wallet'])
+  t.match(JSON.parse(wallet.stdout), { address: renterWallet.address, chain: 'none', vault: renterWallet.address }, 'btfs-ts wallet shows the address, never the key')
+  t.notMatch(wallet.stdout, /privateKey|[0-9a-f]{64}/i)
+
+  // Bad cheques, sent as any peer could send them: each is refused and credits nothing.
+  const payable = renterBooks?.payables.find(p => p.host === honestHost.peerId)
+  t.equal(payable?.acknowledged, rec?.received, "the renter's books agree")
+  const last = payable?.lastCheque as { cheque: Cheque, periods: PaidPeriod[] }
+  const dir = await mkdtemp(join(tmpdir(), 'btfs-ts-stranger-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  await createWalletKey(join(dir, 'wallet.key'))
+  const stranger = await Wallet.open(join(dir, 'wallet.key'))
+  const peer = await Network.start({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], bootstrap: [], protocolPrefix: '/btfs-ts', logger: silentLogger() })
+  t.teardown(async () => { await peer.stop() })
+  const send = async (cheque: Cheque, periods: PaidPeriod[]): Promise<{ ok?: boolean, code?: string, message?: string }> => {
+    const stream = await peer.libp2p.dialProtocol(multiaddr(honestHost.addr), protocols.cheque)
+    const ch = new Channel(stream)
+    try {
+      await ch.send({ cheque, periods })
+      return await ch.receive({ signal: AbortSignal.timeout(10000) })
+    } finally { await ch.close() }
+  }
+  const signed = async (signer: Wallet, value: Omit<Cheque, 'signature'>): Promise<Cheque> => ({ ...value, signature: await signer.signTyped(chequeTypedData(value, 728126428)) })
+  const total = BigInt(rec?.received ?? 0)
+  const unsigned = { vault: renterWallet.address, beneficiary: last.cheque.beneficiary }
+  t.match(await send(last.cheque, last.periods), { ok: false, code: 'NOT_INCREASING' }, 'a replayed cheque is refused')
+  t.match(await send(await signed(renterWallet, { ...unsigned, cumulativePayout: (total - 1n).toString() }), last.periods), { ok: false, code: 'NOT_INCREASING' }, 'a lowered cheque is refused')
+  t.match(await send(await signed(stranger, { ...unsigned, cumulativePayout: (total + 1000n).toString() }), last.periods), { ok: false, code: 'BAD_SIGNATURE' }, 'a forged cheque is refused')
+  const other = contracts.map(c => c.host).find(h => h !== unsigned.beneficiary) as string
+  t.match(await send(await signed(renterWallet, { ...unsigned, beneficiary: other, cumulativePayout: (total + 1000n).toString() }), last.periods), { ok: false, code: 'WRONG_BENEFICIARY' }, 'a cheque for another host is refused')
+  t.match(await send(await signed(renterWallet, { ...unsigned, cumulativePayout: (total + 10n ** 18n).toString() }), last.periods), { ok: false, code: 'INCREMENT_MISMATCH' }, 'a cheque paying periods already paid is refused')
+  const soon = Date.now() + 60_000
+  const fake = [{ contractId: last.periods[0]?.contractId ?? '', nonce: '0x' + 'ab'.repeat(32), from: soon, to: soon + 1000, amount: '1' }]
+  t.match(await send(await signed(renterWallet, { ...unsigned, cumulativePayout: (total + 10n ** 18n + 1n).toString() }), fake), { ok: false, code: 'INCREMENT_MISMATCH', message: /no challenge/ }, 'a cheque for a round the host never answered is refused')
+  // the books still hold exactly price × size × proven time: nothing of the above was credited
+  await settled()
+  for (const shard of (view as FileView).shards) {
+    t.equal(books.get(shard.host)?.contracts.find(c => c.contractId === shard.contract)?.amount, owed(termsOf(shard.contract), shard.provenMs).toString(), `shard ${shard.index}: books unchanged by the refused cheques`)
+  }
+})
