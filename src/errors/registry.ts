@@ -35,6 +35,7 @@ export const errorRegistry = {
   CORRUPT_BLOCK: { status: 500, message: 'stored block does not match its CID' },
   SEGMENT_AUTH_FAILED: { status: 500, message: 'a segment failed authentication' },
   CONFIG_INVALID: { status: 500, message: 'invalid configuration' },
+  WALLET_LOCKED: { status: 500, message: 'the wallet key is encrypted and the passphrase is missing or wrong' },
   REPO_INVALID: { status: 500, message: 'the repo is missing or damaged' },
   PROTOCOL_ERROR: { status: 502, message: 'a peer broke the wire protocol' },
   PEER_REJECTED: { status: 502, message: 'the peer rejected the request' },

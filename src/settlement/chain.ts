@@ -80,4 +80,6 @@ export interface ChainClient {
   status: (txid: string, kind: 'cash' | 'deposit' | 'withdraw') => Promise<TxStatus>
   /** The BTT base units `vault` already paid `beneficiary` (what a new cheque must exceed to cash). */
   paidOut: (vault: string, beneficiary: string) => Promise<bigint | undefined>
+  /** Who may sign cheques on `vault` (its issuer), or undefined where no chain can tell. */
+  vaultIssuer: (vault: string) => Promise<string | undefined>
 }

@@ -1,5 +1,4 @@
 import type { Config } from '../config/index.js'
-import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import type { Wallet } from '../wallet/wallet.js'
 import type { ChainClient } from './chain.js'
@@ -14,7 +13,10 @@ export { ChequeReceiver, ChequeRejection, type Receivable } from './receiver.js'
 export async function chainClient (config: Config, wallet: Wallet, logger: Logger): Promise<ChainClient> {
   const chain = config.settlement.chain
   if (chain.kind === 'none') return new NoChainClient()
-  void wallet
-  void logger
-  throw new AppError('CONFIG_INVALID', `settlement.chain.kind ${chain.kind} is not supported by this build`)
+  const { TronChainClient } = await import('./tron.js')
+  const apiKey = process.env.BTFS_TS_TRON_API_KEY ?? chain.apiKey
+  return new TronChainClient({
+    fullHost: chain.fullHost, token: chain.token, chainId: config.wallet.chainId, wallet, logger,
+    ...(apiKey !== undefined ? { apiKey } : {}), ...(chain.vault !== undefined ? { vault: chain.vault } : {}), ...(chain.feeLimit !== undefined ? { feeLimit: chain.feeLimit } : {})
+  })
 }

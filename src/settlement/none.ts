@@ -19,4 +19,5 @@ export class NoChainClient implements ChainClient {
   async cash (): Promise<never> { return noChain() }
   async status (): Promise<never> { return noChain() }
   async paidOut (): Promise<undefined> { return undefined }
+  async vaultIssuer (): Promise<undefined> { return undefined }
 }

@@ -79,6 +79,7 @@ export class ChequeReceiver {
   #queue: Promise<unknown> = Promise.resolve()
   readonly #overdue = new Map<string, { value: boolean, until: number }>()
   readonly #renters = new Map<string, string>()
+  readonly #issuers = new Map<string, string>()
 
   constructor (components: ReceiverComponents) {
     this.#c = components
@@ -138,7 +139,11 @@ export class ChequeReceiver {
     const renters = new Set([...records.values()].map(r => r.terms.renter))
     if (renters.size !== 1) throw new ChequeRejection('BAD_CHEQUE', 'one cheque pays the contracts of one renter')
     const renter = [...renters][0] as string
-    if (this.#c.chain.kind === 'none' && cheque.vault !== renter) throw new ChequeRejection('BAD_CHEQUE', "without a chain the vault is the renter's own address")
+    // On a chain the vault must be the renter's (its issuer signs); without one nothing can be
+    // cashed, so the vault is taken as named (a renter without a chain names its own address).
+    if (this.#c.chain.kind !== 'none' && await this.#issuerOf(cheque.vault) !== renter) {
+      throw new ChequeRejection('BAD_CHEQUE', `vault ${cheque.vault} is not a vault of the renter ${renter}`)
+    }
     if (!verifyTypedFast(chequeTypedData(cheque, this.#c.chainId), cheque.signature, renter)) {
       throw new ChequeRejection('BAD_SIGNATURE', "the cheque is not signed by the contracts' renter")
     }
@@ -192,6 +197,15 @@ export class ChequeReceiver {
     this.#overdue.delete(renter)
     this.#c.logger.info({ renter, increment: earned.toString(), total: next.received, periods: periods.length }, 'cheque accepted')
     return next
+  }
+
+  async #issuerOf (vault: string): Promise<string | undefined> {
+    let issuer = this.#issuers.get(vault)
+    if (issuer === undefined) {
+      issuer = await this.#c.chain.vaultIssuer(vault)
+      if (issuer !== undefined) this.#issuers.set(vault, issuer) // a vault's issuer never changes
+    }
+    return issuer
   }
 
   /** True when the challenge log holds an answered challenge `nonce` of `contractId` near `at`. */

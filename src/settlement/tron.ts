@@ -1,0 +1,380 @@
+/**
+ * The `tron` ChainClient: tronweb against a TRON full node, the renter's vault contract
+ * (src/settlement/vault) and the BTT TRC-20 token. The node's Wallet keeps its key: transactions
+ * are built by the node (`wallet/triggersmartcontract`, which tronweb re-derives and checks),
+ * signed by `wallet.signTransaction` and broadcast with `trx.sendRawTransaction`.
+ *
+ * A transaction is `pending` after broadcast. It is `settled` only when the solidified
+ * transaction info (`walletsolidity/gettransactioninfobyid`, irreversible) shows SUCCESS and the
+ * vault emitted the expected event; otherwise it is `failed` with the decoded reason (the
+ * revert's Error(string), OUT_OF_ENERGY, a broadcast rejection…). A successful broadcast alone
+ * means nothing: reverted calls are mined too and still burn TRX.
+ */
+import type { TronWeb as TronWebClass } from 'tronweb'
+import { AppError } from '../errors/index.js'
+import type { Logger } from '../logger.js'
+import type { Balances, ChainClient, Cheque, TxStatus } from './chain.js'
+import { vaultArtifact } from './vault/artifact.js'
+
+type TronWebModule = typeof import('tronweb')
+type Interface = InstanceType<TronWebModule['utils']['ethersUtils']['Interface']>
+
+/** What the client needs of the node's Wallet: its address and a transaction signer (never the key). */
+export interface TransactionSigner {
+  readonly address: string
+  signTransaction: <T extends { txID: string }>(transaction: T) => Promise<T & { signature: string[] }>
+}
+
+export interface TronChainInit {
+  /** The full node's HTTP API, e.g. https://api.trongrid.io (it also serves walletsolidity/). */
+  fullHost: string
+  /** TronGrid key, sent as TRON-PRO-API-KEY. */
+  apiKey?: string
+  /** The BTT TRC-20 contract (base58). */
+  token: string
+  /** The renter's vault (base58); hosts need none. */
+  vault?: string
+  /** Most TRX (sun) one transaction may burn; default 100 TRX. */
+  feeLimit?: number
+  /** The TIP-712 chain id cheques are signed for. */
+  chainId: number
+  wallet: TransactionSigner
+  logger?: Logger
+  /** How often deposit() polls for its approve to be mined, and for how long (ms). */
+  pollMs?: number
+  approveTimeoutMs?: number
+}
+
+/** Defaults of the optional TronChainInit fields (fee limit in sun, poll interval and approve timeout in ms). */
+export const defaultTronChainOptions = { feeLimit: 100_000_000, pollMs: 3000, approveTimeoutMs: 90_000 }
+
+/** The TRC-20 functions and events the client uses (Approval settles the approve before a deposit). */
+const trc20Abi = [
+  { type: 'function', name: 'balanceOf', stateMutability: 'view', inputs: [{ name: 'owner', type: 'address' }], outputs: [{ name: '', type: 'uint256' }] },
+  { type: 'function', name: 'decimals', stateMutability: 'view', inputs: [], outputs: [{ name: '', type: 'uint8' }] },
+  { type: 'function', name: 'allowance', stateMutability: 'view', inputs: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' }], outputs: [{ name: '', type: 'uint256' }] },
+  { type: 'function', name: 'approve', stateMutability: 'nonpayable', inputs: [{ name: 'spender', type: 'address' }, { name: 'value', type: 'uint256' }], outputs: [{ name: '', type: 'bool' }] },
+  { type: 'function', name: 'transfer', stateMutability: 'nonpayable', inputs: [{ name: 'to', type: 'address' }, { name: 'value', type: 'uint256' }], outputs: [{ name: '', type: 'bool' }] },
+  { type: 'event', name: 'Transfer', anonymous: false, inputs: [{ name: 'from', type: 'address', indexed: true }, { name: 'to', type: 'address', indexed: true }, { name: 'value', type: 'uint256', indexed: false }] },
+  { type: 'event', name: 'Approval', anonymous: false, inputs: [{ name: 'owner', type: 'address', indexed: true }, { name: 'spender', type: 'address', indexed: true }, { name: 'value', type: 'uint256', indexed: false }] }
+]
+
+/** The event each kind of transaction must show to be settled. */
+const expectedEvents: Record<'cash' | 'deposit' | 'withdraw' | 'approve', string[]> = {
+  cash: ['ChequeCashed'],
+  deposit: ['Deposited'],
+  withdraw: ['WithdrawalRequested', 'Withdrawn'],
+  approve: ['Approval']
+}
+
+interface InfoLog { address: string, topics: string[], data?: string }
+interface TransactionInfo {
+  id?: string
+  /** The contract called (41-hex). */
+  contract_address?: string
+  fee?: number
+  contractResult?: string[]
+  receipt?: { result?: string }
+  log?: InfoLog[]
+  result?: string
+  resMessage?: string
+}
+
+let tronweb: Promise<TronWebModule> | undefined
+
+/** tronweb costs ~0.9 s to import: load it on first use only. */
+async function loadTronWeb (): Promise<TronWebModule> {
+  tronweb ??= import('tronweb')
+  return await tronweb
+}
+
+/** ChainClient on TRON; see the module comment for the life of a transaction. */
+export class TronChainClient implements ChainClient {
+  readonly kind = 'tron' as const
+  readonly #init: TronChainInit
+  readonly #feeLimit: number
+  #ready?: Promise<{ tw: TronWebModule, web: TronWebClass, vault: Interface, token: Interface }>
+  #tw?: TronWebModule
+
+  constructor (init: TronChainInit) {
+    this.#init = init
+    this.#feeLimit = init.feeLimit ?? defaultTronChainOptions.feeLimit
+  }
+
+  async check (): Promise<void> {
+    const { tw } = await this.#client()
+    const { vault, token, chainId, wallet } = this.#init
+    if (vault !== undefined) {
+      const info = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(vault)) as { runtimecode?: string }
+      if (info.runtimecode === undefined || info.runtimecode === '') {
+        throw new AppError('CONFIG_INVALID', `settlement vault ${vault} is not a contract on ${this.#init.fullHost}`, { details: { vault } })
+      }
+      const [separator] = await refusedAs(this.#read('vault', vault, 'domainSeparator', []), `vault ${vault} does not answer domainSeparator(): not a btfs-ts vault`)
+      const expected = tw.utils._TypedDataEncoder.hashDomain({ name: 'btfs-ts', version: '1', chainId, verifyingContract: vault })
+      if (String(separator).toLowerCase() !== expected.toLowerCase()) {
+        throw new AppError('CONFIG_INVALID', `vault ${vault} signs cheques for another domain than {btfs-ts, 1, chainId ${chainId}, ${vault}}: wrong vault address or chainId`, { details: { vault, chainId } })
+      }
+      const [vaultToken] = await refusedAs(this.#read('vault', vault, 'token', []), `vault ${vault} does not answer token()`)
+      if (this.#base58(vaultToken) !== token) {
+        throw new AppError('CONFIG_INVALID', `vault ${vault} holds token ${this.#base58(vaultToken)}, not the configured ${token}`, { details: { vault, token } })
+      }
+      const [issuer] = await refusedAs(this.#read('vault', vault, 'issuer', []), `vault ${vault} does not answer issuer()`)
+      if (this.#base58(issuer) !== wallet.address) {
+        throw new AppError('CONFIG_INVALID', `vault ${vault} belongs to ${this.#base58(issuer)}, not to this wallet ${wallet.address}`, { details: { vault } })
+      }
+    }
+    const [decimals] = await refusedAs(this.#read('token', token, 'decimals', []), `token ${token} is not a TRC-20 with decimals() on ${this.#init.fullHost}`)
+    if (BigInt(decimals as bigint) !== 18n) {
+      throw new AppError('CONFIG_INVALID', `token ${token} has ${decimals} decimals; BTT has 18`, { details: { token, decimals: Number(decimals) } })
+    }
+    const trx = await this.#trx(wallet.address)
+    if (trx < BigInt(this.#feeLimit)) {
+      throw new AppError('INSUFFICIENT_TRX', `wallet ${wallet.address} holds ${trx} sun of TRX, less than the fee limit ${this.#feeLimit} sun: send it TRX for the fees`, { details: { address: wallet.address, trx: trx.toString(), feeLimit: this.#feeLimit } })
+    }
+  }
+
+  async balances (address: string): Promise<Balances> {
+    await this.#client()
+    const [btt] = await this.#read('token', this.#init.token, 'balanceOf', [this.#evm(address)])
+    const balances: Balances = { trx: (await this.#trx(address)).toString(), btt: String(btt) }
+    const vault = this.#init.vault
+    if (vault !== undefined) {
+      const [balance] = await this.#read('vault', vault, 'balance', [])
+      const [issuer] = await this.#read('vault', vault, 'issuer', [])
+      const [amount, after] = await this.#read('vault', vault, 'withdrawal', []) as [bigint, bigint]
+      balances.vault = { address: vault, issuer: this.#base58(issuer), balance: String(balance) }
+      if (BigInt(amount) > 0n) balances.vault.withdrawal = { amount: String(amount), after: Number(after) }
+    }
+    return balances
+  }
+
+  async deposit (amount: bigint): Promise<TxStatus> {
+    await this.#client()
+    const vault = this.#vault()
+    const { token } = this.#init
+    const [allowance] = await this.#read('token', token, 'allowance', [this.#evm(this.#init.wallet.address), this.#evm(vault)])
+    if (BigInt(allowance as bigint) < amount) {
+      const approve = await this.#send('token', token, 'approve', [this.#evm(vault), amount])
+      if (approve.state === 'failed') return approve
+      const approved = await this.#waitMined(approve.txid, 'approve')
+      if (approved.state !== 'settled') return { ...approved, reason: `approve of the vault did not go through: ${approved.reason ?? 'not mined in time'}` }
+    }
+    return await this.#send('vault', vault, 'deposit', [amount])
+  }
+
+  async requestWithdrawal (amount: bigint): Promise<TxStatus> {
+    return await this.#send('vault', this.#vault(), 'requestWithdrawal', [amount])
+  }
+
+  async withdraw (): Promise<TxStatus> {
+    return await this.#send('vault', this.#vault(), 'withdraw', [])
+  }
+
+  async cash (cheque: Cheque): Promise<TxStatus> {
+    await this.#client()
+    return await this.#send('vault', cheque.vault, 'cashCheque', [this.#evm(cheque.beneficiary), BigInt(cheque.cumulativePayout), cheque.signature])
+  }
+
+  async status (txid: string, kind: 'cash' | 'deposit' | 'withdraw'): Promise<TxStatus> {
+    const info = await this.#node('walletsolidity/gettransactioninfobyid', async web => await web.trx.getTransactionInfo(txid)) as TransactionInfo
+    return await this.#judge(txid, kind, info)
+  }
+
+  async paidOut (vault: string, beneficiary: string): Promise<bigint | undefined> {
+    await this.#client()
+    const [paid] = await this.#read('vault', vault, 'paidOut', [this.#evm(beneficiary)])
+    return BigInt(paid as bigint)
+  }
+
+  async vaultIssuer (vault: string): Promise<string | undefined> {
+    await this.#client()
+    try {
+      const [issuer] = await this.#read('vault', vault, 'issuer', [])
+      return this.#base58(issuer)
+    } catch {
+      return undefined // not a vault
+    }
+  }
+
+  // ─── internals ────────────────────────────────────────────────────────────────────────────
+
+  async #client (): Promise<{ tw: TronWebModule, web: TronWebClass, vault: Interface, token: Interface }> {
+    this.#ready ??= loadTronWeb().then(tw => {
+      this.#tw = tw
+      const headers = this.#init.apiKey === undefined ? undefined : { 'TRON-PRO-API-KEY': this.#init.apiKey }
+      let web: TronWebClass
+      try {
+        web = new tw.TronWeb({ fullHost: this.#init.fullHost, ...(headers === undefined ? {} : { headers }) })
+      } catch (err) {
+        throw new AppError('CONFIG_INVALID', `settlement fullHost ${this.#init.fullHost}: ${(err as Error).message}`, { cause: err })
+      }
+      const { Interface } = tw.utils.ethersUtils
+      return { tw, web, vault: new Interface(vaultArtifact.abi as unknown as string[]), token: new Interface(trc20Abi as unknown as string[]) }
+    })
+    return await this.#ready
+  }
+
+  /**
+   * Runs a node request. Not reaching the node (or an HTTP error) is CHAIN_UNAVAILABLE; a node
+   * that answered but refused (a reverted view call, no such contract) is CHAIN_UNAVAILABLE too,
+   * with `details.refusal` set, which check() turns into CONFIG_INVALID.
+   */
+  async #node<T> (what: string, fn: (web: TronWebClass) => Promise<T>): Promise<T> {
+    const { web } = await this.#client()
+    try {
+      return await fn(web)
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      const transport = (err as { isAxiosError?: boolean }).isAxiosError === true
+      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} (${what}): ${message}`, { cause: err, ...(transport ? {} : { details: { refusal: message } }) })
+    }
+  }
+
+  /** A view call; returns the decoded outputs. */
+  async #read (abi: 'vault' | 'token', contract: string, name: string, args: unknown[]): Promise<unknown[]> {
+    const client = await this.#client()
+    const iface = client[abi]
+    const fragment = iface.getFunction(name)
+    if (fragment === null) throw new Error(`no ${name} in the ${abi} ABI`)
+    const parameter = iface.encodeFunctionData(fragment, args).slice(10)
+    const result = await this.#node(`${name}()`, async web => await web.transactionBuilder.triggerConstantContract(
+      contract, fragment.format('sighash'), { rawParameter: parameter }, [], this.#init.wallet.address))
+    const output = result.constant_result?.[0]
+    if (output === undefined) throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} returned no result for ${name}() on ${contract}`)
+    return [...iface.decodeFunctionResult(fragment, '0x' + output)]
+  }
+
+  /** Builds (node), checks, signs (wallet) and broadcasts one contract call; pending unless rejected. */
+  async #send (abi: 'vault' | 'token', contract: string, name: string, args: unknown[]): Promise<TxStatus> {
+    const client = await this.#client()
+    const iface = client[abi]
+    const fragment = iface.getFunction(name)
+    if (fragment === null) throw new Error(`no ${name} in the ${abi} ABI`)
+    const parameter = iface.encodeFunctionData(fragment, args).slice(10)
+    const { wallet } = this.#init
+    const built = await this.#node(`build ${name}`, async web => await web.transactionBuilder.triggerSmartContract(
+      contract, fragment.format('sighash'), { feeLimit: this.#feeLimit, rawParameter: parameter }, [], wallet.address))
+    if (built.result?.result !== true || !client.tw.utils.transaction.txCheck(built.transaction)) {
+      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} built no valid ${name} transaction`)
+    }
+    const signed = await wallet.signTransaction(built.transaction)
+    const broadcast = await this.#node(`broadcast ${name}`, async web => await web.trx.sendRawTransaction(signed)) as { result?: boolean, code?: string, message?: string }
+    const txid = signed.txID
+    if (broadcast.result !== true) {
+      const reason = `${broadcast.code ?? 'rejected'}: ${client.tw.TronWeb.toUtf8(broadcast.message ?? '')}`
+      this.#init.logger?.warn({ txid, call: name, reason }, 'broadcast rejected')
+      return { txid, state: 'failed', reason }
+    }
+    this.#init.logger?.info({ txid, call: name, contract }, 'broadcast')
+    return { txid, state: 'pending' }
+  }
+
+  /** Waits for `txid` to be in a block (unconfirmed info is enough to order the next call). */
+  async #waitMined (txid: string, kind: 'approve'): Promise<TxStatus> {
+    const deadline = Date.now() + (this.#init.approveTimeoutMs ?? defaultTronChainOptions.approveTimeoutMs)
+    for (;;) {
+      const info = await this.#node('wallet/gettransactioninfobyid', async web => await web.trx.getUnconfirmedTransactionInfo(txid)) as TransactionInfo
+      const status = await this.#judge(txid, kind, info)
+      if (status.state !== 'pending' || Date.now() > deadline) return status
+      await new Promise(resolve => setTimeout(resolve, this.#init.pollMs ?? defaultTronChainOptions.pollMs))
+    }
+  }
+
+  /** Reads a transaction info: pending, settled with the expected event, or failed with the reason. */
+  async #judge (txid: string, kind: keyof typeof expectedEvents, info: TransactionInfo): Promise<TxStatus> {
+    if (info === undefined || info === null || Object.keys(info).length === 0) return { txid, state: 'pending' }
+    const client = await this.#client()
+    const fee = String(info.fee ?? 0)
+    const result = info.receipt?.result ?? 'DEFAULT'
+    if (result !== 'SUCCESS') return { txid, state: 'failed', reason: this.#reason(result, info), fee }
+
+    // Only the contract called may vouch for the call: the vault for cash (java-tron names it in
+    // contract_address), our own vault for deposit/withdraw, the token for approve.
+    const { TronWeb } = client.tw
+    const called = info.contract_address === undefined ? undefined : TronWeb.address.fromHex(info.contract_address)
+    const emitter = kind === 'approve' ? this.#init.token : kind === 'cash' ? called : this.#vault()
+    const events = (info.log ?? []).flatMap(log => {
+      const from = TronWeb.address.fromHex('41' + log.address) // a log address is the 20-byte form
+      const iface = from === this.#init.token ? client.token : from === emitter ? client.vault : undefined
+      if (iface === undefined) return []
+      try {
+        const parsed = iface.parseLog({ topics: log.topics.map(t => '0x' + t), data: '0x' + (log.data ?? '') })
+        return parsed === null ? [] : [{ from, name: parsed.name, args: parsed.args }]
+      } catch {
+        return []
+      }
+    })
+    const wanted = events.find(e => e.from === emitter && expectedEvents[kind].includes(e.name))
+    if (wanted === undefined) {
+      return { txid, state: 'failed', reason: `SUCCESS without a ${expectedEvents[kind].join(' or ')} event from ${emitter ?? 'the contract called'}`, fee }
+    }
+    const status: TxStatus = { txid, state: 'settled', fee }
+    if (kind === 'cash') {
+      // A vault is whatever contract a renter names: believe its ChequeCashed only together with
+      // the configured token's Transfer of the same amount from it to the beneficiary.
+      const paid = BigInt(wanted.args.paid as bigint)
+      const beneficiary = this.#base58(wanted.args.beneficiary)
+      const moved = events.some(e => e.from === this.#init.token && e.name === 'Transfer' && this.#base58(e.args.from) === emitter &&
+        this.#base58(e.args.to) === beneficiary && BigInt(e.args.value as bigint) === paid)
+      if (paid > 0n && !moved) {
+        return { txid, state: 'failed', reason: `ChequeCashed claims ${paid} paid without the token's Transfer of it from ${String(emitter)} to ${beneficiary}`, fee }
+      }
+      status.paid = paid.toString()
+      const bounced = events.find(e => e.name === 'ChequeBounced' && e.from === emitter)
+      if (bounced !== undefined) status.bounced = String(bounced.args.unpaid)
+    }
+    return status
+  }
+
+  /** The reason of a failed receipt: the revert's Error(string) or Panic, else the result and resMessage. */
+  #reason (result: string, info: TransactionInfo): string {
+    const data = info.contractResult?.[0] ?? ''
+    const { tw } = this.#loaded()
+    try {
+      if (data.startsWith('08c379a0')) return String(tw.utils.abi.decodeParams([], ['string'], '0x' + data.slice(8))[0])
+      if (data.startsWith('4e487b71')) return `Panic(0x${BigInt('0x' + data.slice(8)).toString(16).padStart(2, '0')})`
+    } catch {}
+    const message = info.resMessage === undefined ? '' : tw.TronWeb.toUtf8(info.resMessage)
+    return message === '' || message === 'REVERT opcode executed' ? result : `${result}: ${message}`
+  }
+
+  /** tronweb, for the synchronous helpers; every public method awaits #client() first. */
+  #loaded (): { tw: TronWebModule } {
+    if (this.#tw === undefined) throw new Error('TronChainClient: tronweb used before #client()')
+    return { tw: this.#tw }
+  }
+
+  async #trx (address: string): Promise<bigint> {
+    const sun = await this.#node('walletsolidity/getaccount', async web => await web.trx.getBalance(address))
+    return BigInt(sun)
+  }
+
+  #vault (): string {
+    if (this.#init.vault === undefined) throw new AppError('CONFIG_INVALID', 'this node has no vault (settlement.chain.vault): only a renter deposits and withdraws')
+    return this.#init.vault
+  }
+
+  /** A TRON address in the 0x 20-byte form the ABI coder takes. */
+  #evm (address: string): string {
+    const { tw } = this.#loaded()
+    return '0x' + tw.TronWeb.address.toHex(address).slice(2)
+  }
+
+  /** A decoded ABI address (0x…) as TRON base58. */
+  #base58 (address: unknown): string {
+    const { tw } = this.#loaded()
+    return tw.TronWeb.address.fromHex('41' + String(address).slice(2).toLowerCase())
+  }
+}
+
+/** A node refusal (the node answered, the call failed) as CONFIG_INVALID with `message`; other errors pass. */
+async function refusedAs<T> (call: Promise<T>, message: string): Promise<T> {
+  try {
+    return await call
+  } catch (err) {
+    if (err instanceof AppError && err.details?.refusal !== undefined) {
+      throw new AppError('CONFIG_INVALID', `${message} (${String(err.details.refusal)})`, { details: err.details, cause: err })
+    }
+    throw err
+  }
+}

@@ -1,0 +1,219 @@
+import t, { type Test } from 'tap'
+import { TronWeb, utils } from 'tronweb'
+import { compileTestBtt } from './helpers/contracts.js'
+import { startTronDouble, type TronDouble } from './helpers/tron-double.js'
+
+t.setTimeout(120_000)
+
+const TRX = 1_000_000n
+const FEE_LIMIT = 100_000_000
+const TRANSFER_TOPIC = 'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
+
+const token = compileTestBtt()
+const owner = utils.accounts.generateAccount()
+const stranger = utils.accounts.generateAccount()
+
+interface Setup { double: TronDouble, tronWeb: TronWeb, tokenAddress: string, contract: any }
+
+async function setup (t: Test, options: Parameters<typeof startTronDouble>[0] = {}): Promise<Setup> {
+  const double = await startTronDouble(options)
+  t.teardown(async () => await double.stop())
+  double.setTrx(owner.address.base58, 1000n * TRX)
+  const tokenAddress = await double.deploy(owner.address.base58, token.bytecode, { name: 'TestBTT', abi: token.abi })
+  const tronWeb = new TronWeb({ fullHost: double.url, privateKey: owner.privateKey })
+  return { double, tronWeb, tokenAddress, contract: tronWeb.contract(token.abi as any, tokenAddress) }
+}
+
+/** An unsigned mint(owner, 1) built by the double, as tronweb's transactionBuilder returns it. */
+async function buildMint (s: Setup, from = owner.address.base58): Promise<any> {
+  const built = await s.tronWeb.transactionBuilder.triggerSmartContract(s.tokenAddress, 'mint(address,uint256)', { feeLimit: FEE_LIMIT },
+    [{ type: 'address', value: from }, { type: 'uint256', value: '1' }], from)
+  return built.transaction
+}
+
+function message (broadcast: { message?: string }): string {
+  return TronWeb.toUtf8(broadcast.message ?? '')
+}
+
+function revertReason (hex: string): string {
+  if (!hex.startsWith('08c379a0')) throw new Error(`not an Error(string): ${hex}`)
+  return utils.ethersUtils.AbiCoder.defaultAbiCoder().decode(['string'], '0x' + hex.slice(8))[0] as string
+}
+
+t.test('a contract send that succeeds: SUCCESS, logs as java-tron prints them, fee burnt', async t => {
+  const s = await setup(t)
+  const before = s.double.trx(owner.address.base58)
+  const txid: string = await s.contract.mint(owner.address.base58, '1000000000000000000000').send({ feeLimit: FEE_LIMIT })
+  t.match(txid, /^[0-9a-f]{64}$/, 'send resolves to the txID')
+  t.ok(s.double.calls.includes('POST /wallet/triggersmartcontract'), 'the node built the transaction')
+  t.ok(s.double.calls.includes('POST /wallet/broadcasttransaction'), 'and took the broadcast')
+
+  const info = await s.tronWeb.trx.getTransactionInfo(txid) as any
+  t.equal(info.id, txid)
+  t.equal(info.receipt.result, 'SUCCESS')
+  t.notOk('result' in info, 'no FAILED on success (java-tron leaves the default out)')
+  t.equal(info.blockNumber, s.double.head().number)
+  t.equal(info.blockTimeStamp, s.double.head().timestamp)
+  t.equal(info.contract_address, TronWeb.address.toHex(s.tokenAddress).toLowerCase())
+  t.equal(info.log.length, 1)
+  t.equal(info.log[0].address, TronWeb.address.toHex(s.tokenAddress).slice(2).toLowerCase(), 'log address is the 20-byte form, no 41, no 0x')
+  t.same(info.log[0].topics, [TRANSFER_TOPIC, '0'.repeat(64), '0'.repeat(24) + TronWeb.address.toHex(owner.address.base58).slice(2).toLowerCase()])
+  t.equal(BigInt('0x' + info.log[0].data), 10n ** 21n)
+  t.ok(info.fee > 0, 'energy is paid in TRX')
+  t.equal(info.fee, info.receipt.energy_fee, 'bandwidth came from the free allowance')
+  t.ok(info.receipt.net_usage > 0)
+  t.equal(s.double.trx(owner.address.base58), before - BigInt(info.fee), 'the fee left the owner\'s TRX')
+  t.equal(BigInt(await s.tronWeb.trx.getBalance(owner.address.base58)), before - BigInt(info.fee), 'getBalance (walletsolidity/getaccount) agrees')
+
+  const balance = await s.contract.balanceOf(owner.address.base58).call()
+  t.equal(BigInt(balance), 10n ** 21n, '.call() reads the state the send wrote')
+  t.ok(s.double.calls.includes('POST /wallet/triggerconstantcontract'))
+
+  const sent = await s.contract.transfer(stranger.address.base58, '5').send({ feeLimit: FEE_LIMIT, shouldPollResponse: true })
+  t.equal(sent, true, 'shouldPollResponse decodes the return value from contractResult')
+
+  const block = await s.tronWeb.trx.getCurrentBlock() as any
+  t.equal(block.blockID, s.double.head().id)
+  t.equal(block.block_header.raw_data.parentHash, (await s.tronWeb.trx.getBlockByNumber(s.double.head().number - 1) as any).blockID, 'blocks chain by parent hash')
+  const contract = await s.tronWeb.trx.getContract(s.tokenAddress)
+  t.equal(contract.contract_address, TronWeb.address.toHex(s.tokenAddress).toLowerCase())
+  const at = await s.tronWeb.contract().at(s.tokenAddress)
+  t.equal(await at.decimals().call(), 18n, 'contract().at() loads the ABI from wallet/getcontract')
+})
+
+t.test('a contract send that reverts: mined as REVERT with the reason in contractResult, fee still burnt', async t => {
+  const s = await setup(t)
+  const before = s.double.trx(owner.address.base58)
+  const txid: string = await s.contract.transfer(stranger.address.base58, '1').send({ feeLimit: FEE_LIMIT })
+  const info = await s.tronWeb.trx.getTransactionInfo(txid) as any
+  t.equal(info.receipt.result, 'REVERT')
+  t.equal(info.result, 'FAILED')
+  t.equal(TronWeb.toUtf8(info.resMessage), 'REVERT opcode executed')
+  t.equal(revertReason(info.contractResult[0]), 'insufficient balance')
+  t.notOk('log' in info, 'a reverted call leaves no logs')
+  t.ok(info.fee > 0)
+  t.equal(s.double.trx(owner.address.base58), before - BigInt(info.fee), 'REVERT still costs TRX')
+
+  await t.rejects(s.contract.transfer(stranger.address.base58, '1').send({ feeLimit: FEE_LIMIT, shouldPollResponse: true }),
+    { message: 'REVERT opcode executed' }, 'tronweb polls the info and throws resMessage')
+  await t.rejects(s.tronWeb.transactionBuilder.triggerConstantContract(s.tokenAddress, 'transfer(address,uint256)', {},
+    [{ type: 'address', value: stranger.address.base58 }, { type: 'uint256', value: '1' }], owner.address.base58),
+  { message: 'REVERT opcode executed' }, 'a reverting constant call is reported as java-tron does')
+  await t.rejects(s.tronWeb.transactionBuilder.triggerConstantContract(stranger.address.base58, 'decimals()', {}, [], owner.address.base58),
+    { message: 'Smart contract is not exist.' })
+  await t.rejects(s.tronWeb.transactionBuilder.triggerSmartContract(stranger.address.base58, 'decimals()', { feeLimit: FEE_LIMIT }, [], owner.address.base58),
+    { message: 'No contract or not a valid smart contract' })
+})
+
+t.test('broadcast rejections', async t => {
+  const s = await setup(t)
+
+  await t.test('signed by another key: SIGERROR', async t => {
+    const tx = await buildMint(s)
+    const signed = utils.crypto.signTransaction(stranger.privateKey, tx)
+    const result = await s.tronWeb.trx.sendRawTransaction(signed)
+    t.equal(result.code, 'SIGERROR')
+    t.equal(message(result), `Validate signature error: ${signed.signature[0]} is signed by ${stranger.address.base58} but it is not contained of permission.`)
+    t.equal(s.double.pending().length, 0)
+  })
+
+  await t.test('unsigned: SIGERROR', async t => {
+    const tx = await buildMint(s)
+    const result = await s.tronWeb.fullNode.request<any>('wallet/broadcasttransaction', tx, 'post')
+    t.equal(result.code, 'SIGERROR')
+  })
+
+  await t.test('unknown reference block: TAPOS_ERROR', async t => {
+    const head = s.double.head()
+    const built = await s.tronWeb.transactionBuilder.triggerSmartContract(s.tokenAddress, 'mint(address,uint256)',
+      { feeLimit: FEE_LIMIT, txLocal: true, blockHeader: { ref_block_bytes: head.id.slice(12, 16), ref_block_hash: 'ffffffffffffffff', expiration: head.timestamp + 60_000, timestamp: head.timestamp } },
+      [{ type: 'address', value: owner.address.base58 }, { type: 'uint256', value: '1' }], owner.address.base58)
+    const result = await s.tronWeb.trx.sendRawTransaction(await s.tronWeb.trx.sign(built.transaction))
+    t.equal(result.code, 'TAPOS_ERROR')
+    t.equal(message(result), 'Tapos check error.')
+  })
+
+  await t.test('expired, and too far ahead: TRANSACTION_EXPIRATION_ERROR', async t => {
+    const tx = await s.tronWeb.trx.sign(await buildMint(s))
+    await s.double.advanceTime(61)
+    const result = await s.tronWeb.trx.sendRawTransaction(tx)
+    t.equal(result.code, 'TRANSACTION_EXPIRATION_ERROR')
+    t.equal(message(result), 'Transaction expired')
+
+    const head = s.double.head()
+    const built = await s.tronWeb.transactionBuilder.triggerSmartContract(s.tokenAddress, 'mint(address,uint256)',
+      { feeLimit: FEE_LIMIT, txLocal: true, blockHeader: { ref_block_bytes: head.id.slice(12, 16), ref_block_hash: head.id.slice(16, 32), expiration: head.timestamp + 25 * 3600_000, timestamp: head.timestamp } },
+      [{ type: 'address', value: owner.address.base58 }, { type: 'uint256', value: '1' }], owner.address.base58)
+    const far = await s.tronWeb.trx.sendRawTransaction(await s.tronWeb.trx.sign(built.transaction))
+    t.equal(far.code, 'TRANSACTION_EXPIRATION_ERROR')
+  })
+
+  await t.test('the same transaction twice: DUP_TRANSACTION_ERROR', async t => {
+    const tx = await s.tronWeb.trx.sign(await buildMint(s))
+    const first = await s.tronWeb.trx.sendRawTransaction(tx)
+    t.equal(first.result, true)
+    t.equal((first as any).txid, tx.txID)
+    const second = await s.tronWeb.trx.sendRawTransaction(tx)
+    t.equal(second.code, 'DUP_TRANSACTION_ERROR')
+    t.equal(message(second), 'Dup transaction.')
+  })
+
+  await t.test('a txID that does not match raw_data is judged by raw_data (java-tron ignores txID and raw_data_hex)', async t => {
+    const tx = await buildMint(s)
+    const forged = utils.crypto.signTransaction(owner.privateKey, { ...tx, txID: 'ab'.repeat(32) })
+    const result = await s.tronWeb.trx.sendRawTransaction(forged)
+    t.equal(result.code, 'SIGERROR', 'the signature over the wrong hash recovers to someone else')
+  })
+
+  await t.test('not enough TRX for the fee', async t => {
+    const nobody = utils.accounts.generateAccount()
+    const unknown = await s.tronWeb.trx.sendRawTransaction(utils.crypto.signTransaction(nobody.privateKey, await buildMint(s, nobody.address.base58)))
+    t.equal(unknown.code, 'CONTRACT_VALIDATE_ERROR', 'an account never given TRX does not exist')
+    t.equal(message(unknown), `Contract validate error : account [${nobody.address.base58}] does not exist`)
+
+    const poor = utils.accounts.generateAccount()
+    s.double.setTrx(poor.address.base58, 0n)
+    const first = await s.tronWeb.trx.sendRawTransaction(utils.crypto.signTransaction(poor.privateKey, await buildMint(s, poor.address.base58)))
+    t.equal(first.result, true, 'free bandwidth carries the bytes')
+    const info = await s.tronWeb.trx.getTransactionInfo(first.transaction.txID) as any
+    t.equal(info.receipt.result, 'OUT_OF_ENERGY', 'but no TRX means no energy: mined and failed')
+    t.equal(info.result, 'FAILED')
+    t.match(TronWeb.toUtf8(info.resMessage), /^Not enough energy/)
+    const second = await s.tronWeb.trx.sendRawTransaction(utils.crypto.signTransaction(poor.privateKey, await buildMint(s, poor.address.base58)))
+    t.equal(second.code, 'BANDWITH_ERROR', 'free bandwidth used up and no TRX to burn for it')
+    t.equal(message(second), 'Account resource insufficient error.')
+  })
+
+  await t.test('a fee limit above the maximum', async t => {
+    const built = await s.tronWeb.transactionBuilder.triggerSmartContract(s.tokenAddress, 'mint(address,uint256)', { feeLimit: 16_000_000_000 },
+      [{ type: 'address', value: owner.address.base58 }, { type: 'uint256', value: '1' }], owner.address.base58)
+    const result = await s.tronWeb.trx.sendRawTransaction(await s.tronWeb.trx.sign(built.transaction))
+    t.equal(result.code, 'CONTRACT_VALIDATE_ERROR')
+    t.equal(message(result), 'Contract validate error : feeLimit must be >= 0 and <= 15000000000')
+  })
+
+  await t.test('a fee limit too small for the call: OUT_OF_ENERGY, the whole limit burnt', async t => {
+    const before = s.double.trx(owner.address.base58)
+    const txid: string = await s.contract.mint(owner.address.base58, '1').send({ feeLimit: 100_000 })
+    const info = await s.tronWeb.trx.getTransactionInfo(txid) as any
+    t.equal(info.receipt.result, 'OUT_OF_ENERGY')
+    t.equal(info.receipt.energy_fee, 100_000)
+    t.ok(info.receipt.net_fee > 0, 'the owner\'s free bandwidth is used up by now: bytes are paid in TRX')
+    t.equal(s.double.trx(owner.address.base58), before - 100_000n - BigInt(info.receipt.net_fee))
+    t.equal(info.fee, 100_000 + info.receipt.net_fee)
+  })
+})
+
+t.test('pending until mined, unconfirmed until solid', async t => {
+  const s = await setup(t, { autoMine: false, solidityLag: 2 })
+  const txid: string = await s.contract.mint(owner.address.base58, '7').send({ feeLimit: FEE_LIMIT })
+  t.same(s.double.pending(), [txid])
+  t.same(await s.tronWeb.trx.getUnconfirmedTransactionInfo(txid), {}, 'no info before a block has it')
+  await s.double.mine()
+  t.equal((await s.tronWeb.trx.getUnconfirmedTransactionInfo(txid) as any).receipt.result, 'SUCCESS', 'wallet/ sees the head')
+  t.same(await s.tronWeb.trx.getTransactionInfo(txid), {}, 'walletsolidity/ waits for the solid block')
+  await s.double.mine()
+  await s.double.mine()
+  t.equal((await s.tronWeb.trx.getTransactionInfo(txid) as any).receipt.result, 'SUCCESS')
+  t.equal((await s.tronWeb.trx.getConfirmedCurrentBlock() as any).block_header.raw_data.number, s.double.head().number - 2)
+})
