@@ -1,10 +1,12 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { TronWeb } from 'tronweb'
-import { Wallet, createWalletKey, tronAddress, verifyTyped } from '../src/wallet/wallet.js'
+import { Wallet, createWalletKey, rekeyWalletFile, tronAddress, verifyTyped } from '../src/wallet/wallet.js'
+import { runCli } from './helpers/daemon.js'
+import { Repo } from '../src/repo/index.js'
 import { contractTypedData, type ContractTerms } from '../src/contracts/terms.js'
 
 t.test('addresses are the ones tronweb derives', async t => {
@@ -43,4 +45,51 @@ t.test('a wallet signs TIP-712 contracts that verify for its address only, and n
 
   await writeFile(path, 'nonsense')
   await t.rejects(Wallet.open(path), { code: 'REPO_INVALID' }, 'a damaged key file is a clear error')
+})
+
+t.test('a wallet key sealed with a passphrase: 0600, no key in clear, unlocked only by the passphrase', async t => {
+  const dir = t.testdir()
+  const path = join(dir, 'keystore', 'wallet.key')
+  await createWalletKey(path, 'correct horse battery staple')
+  const text = await readFile(path, 'utf8')
+  t.equal((await stat(path)).mode & 0o777, 0o600, 'mode 0600')
+  const sealed = JSON.parse(text) as { address: string, kdf: { name: string } }
+  t.equal(sealed.kdf.name, 'scrypt')
+  await t.rejects(Wallet.open(path, undefined), { code: 'WALLET_LOCKED', message: /BTFS_TS_WALLET_PASSPHRASE/ }, 'without the passphrase: a clear error')
+  await t.rejects(Wallet.open(path, 'wrong'), { code: 'WALLET_LOCKED', message: /not the passphrase/ }, 'a wrong passphrase: a clear error')
+  const wallet = await Wallet.open(path, 'correct horse battery staple')
+  t.equal(wallet.address, sealed.address, 'the right passphrase opens it; the address is readable without it')
+
+  // Sealing a plain key file and opening it again keeps the same key.
+  const plain = join(dir, 'plain.key')
+  await createWalletKey(plain, '')
+  const hex = (await readFile(plain, 'utf8')).trim()
+  t.match(hex, /^[0-9a-f]{64}$/, 'without a passphrase the file is the hex key')
+  const before = await Wallet.open(plain, undefined)
+  t.same(await rekeyWalletFile(plain, 'pw', undefined), { address: before.address, encrypted: true })
+  const after = await readFile(plain, 'utf8')
+  t.notOk(after.includes(hex), 'the sealed file does not hold the key in clear')
+  t.equal((await Wallet.open(plain, 'pw')).address, before.address, 'same key after sealing')
+  t.same(await rekeyWalletFile(plain, '', 'pw'), { address: before.address, encrypted: false }, 'an empty passphrase opens it for good')
+  t.equal((await readFile(plain, 'utf8')).trim(), hex)
+
+  // The CLI: the new passphrase on standard input, the current one in the environment.
+  const repo = join(dir, 'repo')
+  await Repo.init(repo)
+  const address = (await Wallet.open(join(repo, 'keystore', 'wallet.key'), undefined)).address
+  const sealedByCli = await runCli(['--repo', repo, 'wallet', 'passphrase'], { input: Buffer.from('s3cret\n') })
+  t.equal(sealedByCli.code, 0, sealedByCli.stderr)
+  t.same(JSON.parse(sealedByCli.stdout), { address, encrypted: true }, 'btfs-ts wallet passphrase seals the key')
+  t.notMatch(sealedByCli.stdout + sealedByCli.stderr, /[0-9a-f]{64}/, 'and prints no key')
+  await t.rejects(Wallet.open(join(repo, 'keystore', 'wallet.key'), undefined), { code: 'WALLET_LOCKED' })
+  const daemon = await runCli(['--repo', repo, 'daemon', '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'], { env: { ...process.env, BTFS_TS_WALLET_PASSPHRASE: '' } })
+  t.not(daemon.code, 0, 'a daemon cannot start with a sealed key and no passphrase')
+  t.match(daemon.stderr, /encrypted: set BTFS_TS_WALLET_PASSPHRASE/, 'and says what to do')
+
+  // A wallet key restored into a folder before `init` is kept, never replaced.
+  const restored = join(dir, 'restored')
+  await createWalletKey(join(restored, 'keystore', 'wallet.key'), '')
+  const kept = (await Wallet.open(join(restored, 'keystore', 'wallet.key'), undefined)).address
+  await Repo.init(restored)
+  t.equal((await Wallet.open(join(restored, 'keystore', 'wallet.key'), undefined)).address, kept, 'init keeps an existing wallet key')
 })

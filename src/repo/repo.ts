@@ -39,7 +39,8 @@ export class Repo {
   /**
    * Creates a repo at `root`: config.json from config/default.json (merged with `config`),
    * a fresh Ed25519 identity in keystore/, and the version file last, so a crash mid-init
-   * leaves a folder that the next init simply completes. Fails if a repo is already there.
+   * leaves a folder that the next init simply completes. Fails if a repo is already there. An
+   * existing keystore/wallet.key is kept.
    */
   static async init (root: string, config: Partial<Config> = {}): Promise<InitResult> {
     const paths = repoPaths(root)
@@ -50,7 +51,8 @@ export class Repo {
     const merged = validateConfig(mergeConfig(defaultConfig(), config), 'init options')
     await writeFileAtomic(paths.config, JSON.stringify(merged, null, 2) + '\n', 0o600)
     const identity = await createIdentity(paths.identityKey)
-    await createWalletKey(paths.walletKey)
+    // A wallet key already there (a restored wallet, or an init cut short) is kept: it may hold funds.
+    if (!existsSync(paths.walletKey)) await createWalletKey(paths.walletKey)
     await mkdir(paths.blocks, { recursive: true })
     await mkdir(paths.datastore, { recursive: true })
     await writeFileAtomic(paths.version, `${repoVersion}\n`)

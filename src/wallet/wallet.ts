@@ -1,4 +1,4 @@
-import { createECDH, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createECDH, createHash, randomBytes, scrypt } from 'node:crypto'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { base58btc } from 'multiformats/bases/base58'
 import { mkdir, readFile } from 'node:fs/promises'
@@ -23,19 +23,93 @@ async function loadTronWeb (): Promise<TronWebModule> {
   return await tronweb
 }
 
+/** The environment variable that holds the wallet key's passphrase. */
+export const passphraseEnv = 'BTFS_TS_WALLET_PASSPHRASE'
+
+/** An encrypted key file: scrypt(passphrase) → AES-256-GCM of the 32-byte key; the address in clear. */
+interface SealedKey {
+  btfsWalletKey: 1
+  address: string
+  kdf: { name: 'scrypt', N: number, r: number, p: number, salt: string }
+  cipher: { name: 'aes-256-gcm', nonce: string, tag: string }
+  ciphertext: string
+}
+
+/** scrypt N = 2^15, r = 8, p = 1: ~0.1 s and 32 MiB per unlock. */
+const scryptParams = { N: 1 << 15, r: 8, p: 1 }
+
+async function deriveKey (passphrase: string, salt: Buffer, params: { N: number, r: number, p: number }): Promise<Buffer> {
+  return await new Promise((resolve, reject) => {
+    scrypt(passphrase.normalize('NFKC'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 }, (err, key) => { if (err !== null) reject(err); else resolve(key) })
+  })
+}
+
+async function seal (key: Buffer, passphrase: string): Promise<string> {
+  const salt = randomBytes(32)
+  const nonce = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', await deriveKey(passphrase, salt, scryptParams), nonce)
+  const ciphertext = Buffer.concat([cipher.update(key), cipher.final()])
+  const sealed: SealedKey = {
+    btfsWalletKey: 1,
+    address: tronAddress(key),
+    kdf: { name: 'scrypt', ...scryptParams, salt: salt.toString('hex') },
+    cipher: { name: 'aes-256-gcm', nonce: nonce.toString('hex'), tag: cipher.getAuthTag().toString('hex') },
+    ciphertext: ciphertext.toString('hex')
+  }
+  return JSON.stringify(sealed, null, 2) + '\n'
+}
+
+async function unseal (sealed: SealedKey, passphrase: string | undefined, path: string): Promise<string> {
+  if (passphrase === undefined || passphrase === '') throw new AppError('WALLET_LOCKED', `${path} is encrypted: set ${passphraseEnv} to its passphrase`)
+  const { N, r, p, salt } = sealed.kdf
+  const decipher = createDecipheriv('aes-256-gcm', await deriveKey(passphrase, Buffer.from(salt, 'hex'), { N, r, p }), Buffer.from(sealed.cipher.nonce, 'hex'))
+  decipher.setAuthTag(Buffer.from(sealed.cipher.tag, 'hex'))
+  try {
+    return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'hex')), decipher.final()]).toString('hex')
+  } catch {
+    throw new AppError('WALLET_LOCKED', `${passphraseEnv} is not the passphrase of ${path}`)
+  }
+}
+
 /**
- * Writes a fresh secp256k1 private key (TRON's curve) to `path` as hex, mode 0600. The scalar
- * comes from the OS CSPRNG and is checked to be a valid key by OpenSSL, as tronweb's own
- * generateAccount does with its random bytes.
+ * Writes a fresh secp256k1 private key (TRON's curve) to `path`, mode 0600: as hex, or sealed
+ * with `passphrase` (scrypt + AES-256-GCM) when one is given (default: env
+ * BTFS_TS_WALLET_PASSPHRASE). The scalar comes from the OS CSPRNG and is checked to be a valid
+ * key by OpenSSL, as tronweb's own generateAccount does with its random bytes.
  */
-export async function createWalletKey (path: string): Promise<void> {
+export async function createWalletKey (path: string, passphrase = process.env[passphraseEnv]): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   let key: Buffer
   for (;;) {
     key = randomBytes(32)
     try { createECDH('secp256k1').setPrivateKey(key); break } catch {}
   }
-  await writeFileAtomic(path, key.toString('hex') + '\n', 0o600)
+  await writeFileAtomic(path, passphrase !== undefined && passphrase !== '' ? await seal(key, passphrase) : key.toString('hex') + '\n', 0o600)
+}
+
+/**
+ * Seals the key file at `path` with `passphrase`, or opens it for good when `passphrase` is
+ * empty; `current` unlocks a sealed file first. Rewritten atomically, mode 0600.
+ */
+export async function rekeyWalletFile (path: string, passphrase: string, current = process.env[passphraseEnv]): Promise<{ address: string, encrypted: boolean }> {
+  const hex = await readKeyFile(path, current)
+  const key = Buffer.from(hex, 'hex')
+  await writeFileAtomic(path, passphrase !== '' ? await seal(key, passphrase) : hex + '\n', 0o600)
+  return { address: tronAddress(key), encrypted: passphrase !== '' }
+}
+
+/** The hex key in `path`, unsealed with `passphrase` if the file is encrypted. */
+async function readKeyFile (path: string, passphrase: string | undefined): Promise<string> {
+  const text = (await readFile(path, 'utf8')).trim()
+  if (!text.startsWith('{')) return text
+  let sealed: SealedKey
+  try {
+    sealed = JSON.parse(text) as SealedKey
+  } catch {
+    throw new AppError('REPO_INVALID', `${path} is not a wallet key file`)
+  }
+  if (sealed.btfsWalletKey !== 1 || sealed.kdf?.name !== 'scrypt' || sealed.cipher?.name !== 'aes-256-gcm') throw new AppError('REPO_INVALID', `${path} is not a wallet key file this version reads`)
+  return await unseal(sealed, passphrase, path)
 }
 
 /**
@@ -68,15 +142,19 @@ export class Wallet {
     this.address = address
   }
 
-  /** Loads keystore/wallet.key, creating it first for a repo made before wallets existed. */
-  static async open (path: string): Promise<Wallet> {
+  /**
+   * Loads keystore/wallet.key (unsealing it with `passphrase`, default env
+   * BTFS_TS_WALLET_PASSPHRASE, when it is encrypted), creating it first for a repo made before
+   * wallets existed.
+   */
+  static async open (path: string, passphrase = process.env[passphraseEnv]): Promise<Wallet> {
     let hex: string
     try {
-      hex = (await readFile(path, 'utf8')).trim()
+      hex = await readKeyFile(path, passphrase)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      await createWalletKey(path)
-      hex = (await readFile(path, 'utf8')).trim()
+      await createWalletKey(path, passphrase)
+      hex = await readKeyFile(path, passphrase)
     }
     if (!/^[0-9a-f]{64}$/i.test(hex)) throw new AppError('REPO_INVALID', `${path} is not a 32-byte hex wallet key`)
     let address: string

@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { toInt } from './files.js'
+import { repoPaths } from '../../repo/paths.js'
+import { passphraseEnv, rekeyWalletFile } from '../../wallet/wallet.js'
 
 /** `peers`, `wallet [deposit|withdraw]`, `settlement`, `cheque list|cash`, `hosts`, `host settings|shards|earnings|challenges`, `contracts`, `storage upload|status|ls|files|file`: they need the daemon. */
 export function registerNetworkCommands (program: Command, ctx: CliContext): void {
@@ -18,6 +20,12 @@ export function registerNetworkCommands (program: Command, ctx: CliContext): voi
     .option('--complete', 'take the withdrawal asked for before')
     .action(async (amount: string | undefined, opts: { complete?: boolean }) => {
       show(await ctx.withCore(async core => await core.online('POST', '/wallet/withdraw', { query: { amount, complete: opts.complete === true ? true : undefined } })))
+    })
+  wallet.command('passphrase').description(`encrypt the wallet key with a passphrase read from standard input (scrypt + AES-256-GCM; an empty line removes it); an encrypted key is unlocked with env ${passphraseEnv}`)
+    .action(async () => {
+      let input = ''
+      for await (const chunk of process.stdin) input += String(chunk)
+      show(await rekeyWalletFile(repoPaths(ctx.repoPath()).walletKey, input.split(/\r?\n/)[0] ?? ''))
     })
   program.command('settlement').description('per peer: what this renter owes and paid, what this host received and cashed')
     .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/settlement'))) })
