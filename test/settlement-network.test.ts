@@ -1,11 +1,17 @@
 import t from 'tap'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
+import { utils } from 'tronweb'
+import { compileTestBtt } from './helpers/contracts.js'
+import { startTronDouble } from './helpers/tron-double.js'
+import type { Config } from '../src/config/index.js'
+import { Repo } from '../src/repo/index.js'
+import { vaultArtifact } from '../src/settlement/vault/artifact.js'
 import { runCli } from './helpers/daemon.js'
-import { startNetwork, uploadFinished, type NetNode } from './helpers/network.js'
+import { startNetNode, uploadFinished, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { waitFor } from './helpers/wait.js'
 import { silentLogger } from '../src/logger.js'
@@ -21,19 +27,58 @@ interface Earnings { total: string, days: Array<{ day: string, amount: string }>
 interface Settlement {
   chain: string
   payables: Array<{ host: string, beneficiary: string, owed: string, acknowledged: string, lastCheque?: { cheque: Cheque, periods: PaidPeriod[], delivered: boolean } }>
-  receivables: Array<{ renter: string, vault: string, received: string, cashed: string, uncashed: string, lastCheque: Cheque, overdue: boolean }>
+  receivables: Array<{ renter: string, vault: string, received: string, cashed: string, uncashed: string, lastCheque: Cheque, overdue: boolean, cashouts: Array<{ state: string, paid?: string }> }>
 }
 interface Terms { id: string, price: string, shardSize: number, start: number, host: string }
 
 /** price (per GiB-month) × size × proven time, in base units: what the issue says a host is owed. */
 const owed = (terms: Terms, provenMs: number): bigint => BigInt(terms.price) * BigInt(terms.shardSize) * BigInt(provenMs) / ((1n << 30n) * 30n * 86_400_000n)
 
-t.test('hosts are paid for proven periods only, by cumulative cheques they check', async t => {
-  const { renter, hosts } = await startNetwork(t, {
-    hosts: 3,
-    // repair would replace the failing host's shard: this test watches what it is paid
-    renterConfig: { proofs: { interval: '400ms', timeout: '3s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } }
-  })
+const BTT = 10n ** 18n
+const CHAIN_ID = 728126428
+const coder = utils.ethersUtils.AbiCoder.defaultAbiCoder()
+const erc20 = new utils.ethersUtils.Interface(['function mint(address,uint256)', 'function balanceOf(address) view returns (uint256)'])
+
+t.test('hosts are paid for proven periods only, by cumulative cheques they check, and cash them on TRON', async t => {
+  // The chain: a TRON HTTP API double (test/helpers) running test-BTT and the renter's vault on an EVM.
+  const double = await startTronDouble()
+  t.teardown(async () => { await double.stop() })
+  const minter = utils.accounts.generateAccount().address.base58
+  const token = await double.deploy(minter, compileTestBtt().bytecode, { name: 'TestBTT' })
+  const balanceOf = async (who: string): Promise<bigint> => BigInt((await double.evm.staticCall(double.evmAddress(minter), double.evmAddress(token), erc20.encodeFunctionData('balanceOf', [double.evmAddress(who)]))).returnData)
+
+  // Repos made first: the renter's vault names its wallet, and every wallet needs TRX for fees.
+  const repos: string[] = []
+  const makeRepo = async (config: Record<string, unknown>): Promise<{ repo: string, address: string }> => {
+    const repo = await mkdtemp(join(tmpdir(), 'btfs-ts-pay-'))
+    repos.push(repo)
+    await Repo.init(repo, { ...config, blocks: { fsync: false } } as Partial<Config>)
+    const address = (await Wallet.open(join(repo, 'keystore', 'wallet.key'))).address
+    double.setTrx(address, 5000n * 1_000_000n)
+    return { repo, address }
+  }
+  t.teardown(async () => { for (const repo of repos) await rm(repo, { recursive: true, force: true }) })
+  const tron = { kind: 'tron', fullHost: double.url, token }
+  // host 0 settles on no chain (the default); hosts 1 and 2 on TRON
+  const hostRepos = [await makeRepo({}), await makeRepo({ settlement: { chain: tron, grace: '1d' } }), await makeRepo({ settlement: { chain: tron, grace: '1d' } })]
+  const renterRepo = await makeRepo({ proofs: { interval: '400ms', timeout: '3s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } })
+  await double.evm.call(double.evmAddress(minter), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(renterRepo.address), 100n * BTT]))
+  const vault = await double.deploy(renterRepo.address, vaultArtifact.bytecode + coder.encode(['address', 'address', 'uint256', 'uint64'], [double.evmAddress(token), double.evmAddress(renterRepo.address), CHAIN_ID, 3600]).slice(2))
+  const config = JSON.parse(await readFile(join(renterRepo.repo, 'config.json'), 'utf8')) as Config
+  await writeFile(join(renterRepo.repo, 'config.json'), JSON.stringify({ ...config, settlement: { chain: { ...tron, vault }, grace: '1d' } }))
+
+  const first = await startNetNode(t, { repo: hostRepos[0]?.repo as string, args: ['--host'] })
+  const hosts = [first, ...await Promise.all(hostRepos.slice(1).map(async r => await startNetNode(t, { repo: r.repo, args: ['--host'], bootstrap: first })))]
+  const renter = await startNetNode(t, { repo: renterRepo.repo, bootstrap: first })
+  await waitFor('the renter to discover 3 hosts', async () => (await renter.api<{ hosts: unknown[] }>('/hosts?refresh=true')).hosts.length === 3, 60000)
+
+  // The renter funds its vault: approve + deposit, pending, then seen on chain.
+  const deposit = await runCli(['--repo', renterRepo.repo, 'wallet', 'deposit', String(50n * BTT)])
+  t.equal(deposit.code, 0, deposit.stderr)
+  t.match(JSON.parse(deposit.stdout), { state: 'pending' }, 'btfs-ts wallet deposit broadcasts the deposit')
+  await waitFor('the deposit to reach the vault', async () => (await renter.api<{ balances: { vault?: { balance: string } } }>('/wallet')).balances.vault?.balance === String(50n * BTT), 60000)
+  t.match(await renter.api('/wallet'), { address: renterRepo.address, chain: 'tron', vault, balances: { btt: String(50n * BTT), vault: { address: vault, issuer: renterRepo.address } } }, 'GET /wallet shows the wallet, its BTT and its vault')
+
   const byPeer = new Map(hosts.map(h => [h.peerId, h]))
   const data = pseudoRandomBytes(3 * 1024 * 1024 + 7, 61)
   const { cid } = await renter.api<{ cid: string }>('/add', { method: 'POST', body: data, headers: { 'content-type': 'application/octet-stream' } })
@@ -48,8 +93,8 @@ t.test('hosts are paid for proven periods only, by cumulative cheques they check
   }, 60000)
 
   // The second host loses its shard: its rounds fail from now on.
-  const first = await renter.api<FileView>(`/storage/files/${cid}`)
-  const victim = first.shards[1] as FileView['shards'][number]
+  const before = await renter.api<FileView>(`/storage/files/${cid}`)
+  const victim = before.shards[1] as FileView['shards'][number]
   const loser = byPeer.get(victim.host) as NetNode
   await rm(join(loser.repo, 'shards', contracts.find(c => c.id === victim.contract)?.shardCid ?? ''))
   await waitFor('the lost shard\'s contract to fail', async () => {
@@ -89,7 +134,8 @@ t.test('hosts are paid for proven periods only, by cumulative cheques they check
   }
 
   // The cheques behind it: cumulative, signed by the renter, the same total on both sides.
-  const honestHost = byPeer.get((view as FileView).shards[0]?.host as string) as NetNode
+  const noChainHost = first
+  const honestHost = byPeer.get((view as FileView).shards.find(s => s.contract !== victim.contract && s.host !== noChainHost.peerId)?.host as string) as NetNode
   const renterWallet = await Wallet.open(join(renter.repo, 'keystore', 'wallet.key'))
   let hostBooks: Settlement | undefined
   let renterBooks: Settlement | undefined
@@ -103,17 +149,40 @@ t.test('hosts are paid for proven periods only, by cumulative cheques they check
   const rec = hostBooks?.receivables.find(r => r.renter === renterWallet.address)
   t.ok(rec !== undefined && BigInt(rec.received) > 0n, 'the host holds a cheque from the renter')
   t.equal(rec?.lastCheque.cumulativePayout, rec?.received, 'its total is what was received')
-  t.equal(rec?.cashed, '0', 'nothing is cashed without a chain')
-  t.equal(hostBooks?.chain, 'none')
+  t.equal(rec?.cashed, '0', 'not cashed yet')
+  t.equal(rec?.vault, vault, "drawn on the renter's vault")
   const cli = await runCli(['--repo', honestHost.repo, 'cheque', 'list'])
   t.equal(cli.code, 0, cli.stderr)
   t.match(JSON.parse(cli.stdout), { received: [{ renter: renterWallet.address }] }, 'btfs-ts cheque list shows it')
-  const cash = await runCli(['--repo', honestHost.repo, 'cheque', 'cash'])
-  t.not(cash.code, 0, 'cashing needs a chain')
-  t.match(cash.stderr, /NO_CHAIN|settlement\.chain/, 'and says so')
   const wallet = await runCli(['--repo', renter.repo, 'wallet'])
-  t.match(JSON.parse(wallet.stdout), { address: renterWallet.address, chain: 'none', vault: renterWallet.address }, 'btfs-ts wallet shows the address, never the key')
+  t.match(JSON.parse(wallet.stdout), { address: renterWallet.address, chain: 'tron', vault }, 'btfs-ts wallet shows the address, never the key')
   t.notMatch(wallet.stdout, /privateKey|[0-9a-f]{64}/i)
+  const noChainBooks = await noChainHost.api<Settlement>('/settlement')
+  t.equal(noChainBooks.chain, 'none')
+  if (noChainBooks.receivables.length > 0) {
+    const cash = await runCli(['--repo', noChainHost.repo, 'cheque', 'cash'])
+    t.not(cash.code, 0, 'a host without a chain cannot cash')
+    t.match(cash.stderr, /settlement\.chain/, 'and says so')
+  }
+
+  // Cash-out on TRON: pending, then settled when the chain shows it; the test-BTT moves to the host.
+  const hostAddress = (await honestHost.api<{ address: string }>('/wallet')).address
+  const cashed = await runCli(['--repo', honestHost.repo, 'cheque', 'cash', renterWallet.address])
+  t.equal(cashed.code, 0, cashed.stderr)
+  const out = JSON.parse(cashed.stdout) as { cashouts: Array<{ state: string, txid: string, cumulativePayout: string }> }
+  const cumulative = out.cashouts[0]?.cumulativePayout ?? ''
+  t.match(out.cashouts, [{ state: 'pending' }], 'btfs-ts cheque cash: pending after broadcast')
+  t.ok(BigInt(cumulative) >= BigInt(rec?.received ?? 0), "it cashes the renter's latest cheque")
+  let settledBooks: Settlement | undefined
+  await waitFor('the cash-out to settle', async () => {
+    settledBooks = await honestHost.api<Settlement>('/settlement')
+    return settledBooks.receivables.some(r => r.cashouts.some(c => c.state === 'settled'))
+  }, 60000)
+  const done = settledBooks?.receivables.find(r => r.renter === renterWallet.address)
+  t.match(done?.cashouts[0], { state: 'settled', paid: cumulative }, 'settled: the vault paid the whole cheque')
+  t.equal(done?.cashed, cumulative, 'the books count it as cashed')
+  t.equal(await balanceOf(hostAddress), BigInt(cumulative), "the host's wallet holds the test-BTT on chain")
+  t.equal(await balanceOf(vault), 50n * BTT - BigInt(cumulative), 'taken from the vault')
 
   // Bad cheques, sent as any peer could send them: each is refused and credits nothing.
   const payable = renterBooks?.payables.find(p => p.host === honestHost.peerId)
@@ -135,7 +204,7 @@ t.test('hosts are paid for proven periods only, by cumulative cheques they check
   }
   const signed = async (signer: Wallet, value: Omit<Cheque, 'signature'>): Promise<Cheque> => ({ ...value, signature: await signer.signTyped(chequeTypedData(value, 728126428)) })
   const total = BigInt(rec?.received ?? 0)
-  const unsigned = { vault: renterWallet.address, beneficiary: last.cheque.beneficiary }
+  const unsigned = { vault, beneficiary: last.cheque.beneficiary }
   t.match(await send(last.cheque, last.periods), { ok: false, code: 'NOT_INCREASING' }, 'a replayed cheque is refused')
   t.match(await send(await signed(renterWallet, { ...unsigned, cumulativePayout: (total - 1n).toString() }), last.periods), { ok: false, code: 'NOT_INCREASING' }, 'a lowered cheque is refused')
   t.match(await send(await signed(stranger, { ...unsigned, cumulativePayout: (total + 1000n).toString() }), last.periods), { ok: false, code: 'BAD_SIGNATURE' }, 'a forged cheque is refused')
