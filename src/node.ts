@@ -159,7 +159,7 @@ export class BtfsNode {
       })
       await proofs.start()
       stack.push({ name: 'proofs', stop: async () => { await proofs.stop() } })
-      await payer.resend()
+      payer.start()
       stack.push({ name: 'payer', stop: async () => { await payer.stop() } })
       const directory = new HostDirectory({ network, datastore, logger: log.child({ component: 'hosts' }), chainId, refreshSeconds: config.storage.hostsRefresh })
       const online = (n: BtfsNode): Online => {

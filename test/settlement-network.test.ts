@@ -8,10 +8,9 @@ import { utils } from 'tronweb'
 import { compileTestBtt } from './helpers/contracts.js'
 import { startTronDouble } from './helpers/tron-double.js'
 import type { Config } from '../src/config/index.js'
-import { Repo } from '../src/repo/index.js'
 import { vaultArtifact } from '../src/settlement/vault/artifact.js'
 import { runCli } from './helpers/daemon.js'
-import { startNetNode, uploadFinished, type NetNode } from './helpers/network.js'
+import { initRepo, startNetNode, uploadFinished, type DeepPartial, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { waitFor } from './helpers/wait.js'
 import { silentLogger } from '../src/logger.js'
@@ -48,17 +47,12 @@ t.test('hosts are paid for proven periods only, by cumulative cheques they check
   const balanceOf = async (who: string): Promise<bigint> => BigInt((await double.evm.staticCall(double.evmAddress(minter), double.evmAddress(token), erc20.encodeFunctionData('balanceOf', [double.evmAddress(who)]))).returnData)
 
   // Repos made first: the renter's vault names its wallet, and every wallet needs TRX for fees.
-  const repos: string[] = []
-  const makeRepo = async (config: Record<string, unknown>): Promise<{ repo: string, address: string }> => {
-    const repo = await mkdtemp(join(tmpdir(), 'btfs-ts-pay-'))
-    repos.push(repo)
-    await Repo.init(repo, { ...config, blocks: { fsync: false } } as Partial<Config>)
-    const address = (await Wallet.open(join(repo, 'keystore', 'wallet.key'))).address
-    double.setTrx(address, 5000n * 1_000_000n)
-    return { repo, address }
+  const makeRepo = async (config: DeepPartial<Config>): Promise<{ repo: string, address: string }> => {
+    const made = await initRepo(t, config)
+    double.setTrx(made.address, 5000n * 1_000_000n)
+    return made
   }
-  t.teardown(async () => { for (const repo of repos) await rm(repo, { recursive: true, force: true }) })
-  const tron = { kind: 'tron', fullHost: double.url, token }
+  const tron = { kind: 'tron' as const, fullHost: double.url, token }
   // host 0 settles on no chain (the default); hosts 1 and 2 on TRON
   const hostRepos = [await makeRepo({}), await makeRepo({ settlement: { chain: tron, grace: '1d' } }), await makeRepo({ settlement: { chain: tron, grace: '1d' } })]
   const renterRepo = await makeRepo({ proofs: { interval: '400ms', timeout: '3s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } })

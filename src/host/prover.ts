@@ -80,6 +80,9 @@ export class HostProver {
       const record = await this.#c.contracts.get('host', msg.contractId)
       if (record === undefined || record.state !== 'stored') throw new AppError('NOT_FOUND', 'this host holds no shard under that contract')
       const t = record.terms
+      // Only the contract's renter may challenge: a round costs the host reads and a signature, and
+      // the rounds it answers are what the renter owes for.
+      if (conn.remotePeer.toString() !== t.renterPeer) throw new AppError('PROTOCOL_ERROR', 'only the renter of a contract may challenge it')
       if (await this.#c.overdue?.({ address: t.renter }) === true) throw new AppError('OVERDUE', 'this renter is overdue with its cheques: challenges are refused until it pays')
       const leafCount = leafCountOf(t.shardSize, t.leafSize)
       entry.indices = challengeIndices(msg.nonce, t.id, leafCount, this.#c.leaves)

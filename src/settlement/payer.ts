@@ -61,6 +61,7 @@ export class Payer {
   /** One chain of work per host wallet: cheques to one host are signed and sent in order. */
   readonly #queues = new Map<string, Promise<void>>()
   readonly #abort = new AbortController()
+  #retry?: NodeJS.Timeout
 
   constructor (components: PayerComponents) {
     this.#c = components
@@ -87,6 +88,16 @@ export class Payer {
     })
   }
 
+  /**
+   * Sends what is undelivered now and then every `retryMs`: a cheque a host could not take (it
+   * was down, or refused it) is offered again even when no round passes meanwhile.
+   */
+  start (retryMs = 30_000): void {
+    void this.resend()
+    this.#retry = setInterval(() => { void this.resend() }, retryMs)
+    this.#retry.unref()
+  }
+
   /** Sends any cheque not yet delivered (after a restart, say). */
   async resend (): Promise<void> {
     for await (const p of this.#bucket.values()) {
@@ -107,6 +118,7 @@ export class Payer {
 
   /** Abandons deliveries under way (they are sent again after a restart) and waits for the queues. */
   async stop (): Promise<void> {
+    clearInterval(this.#retry)
     this.#abort.abort()
     await this.idle()
   }

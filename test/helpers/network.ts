@@ -15,7 +15,7 @@ export interface NetNode extends DaemonProcess {
   api: <T = any>(path: string, init?: RequestInit) => Promise<T>
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
 
 async function api<T> (url: string, path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(`${url}${path}`, init)
@@ -45,6 +45,19 @@ export async function startNetNode (t: Test, options: { config?: DeepPartial<Con
   const addr = id.addresses.find(a => a.startsWith('/ip4/127.0.0.1/'))
   if (addr === undefined) throw new Error(`node has no loopback address: ${id.addresses.join(', ')}`)
   return { ...daemon, peerId: id.id, addr, api: async (path, init) => await api(daemon.url, path, init) }
+}
+
+/**
+ * A repo made for a daemon to start on later (real LevelDB, config merged over the defaults),
+ * and its wallet address: for tests that must know a wallet before its node starts (to fund it,
+ * or to make it a vault's issuer). Deleted at teardown.
+ */
+export async function initRepo (t: Test, config: DeepPartial<Config> = {}): Promise<{ repo: string, address: string }> {
+  const repo = await mkdtemp(join(tmpdir(), 'btfs-ts-net-'))
+  t.teardown(async () => { await rm(repo, { recursive: true, force: true }) })
+  await Repo.init(repo, { ...config, blocks: { fsync: false } } as Partial<Config>)
+  const { Wallet } = await import('../../src/wallet/wallet.js')
+  return { repo, address: (await Wallet.open(join(repo, 'keystore', 'wallet.key'))).address }
 }
 
 /**
