@@ -164,6 +164,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
     }
   }, async () => {
     const { payer, receiver } = node.online
+    await receiver.refresh().catch(() => {})
     return {
       received: (await receiver.list()).map(r => ({ renter: r.renter, cheque: r.cheque, received: r.received, cashed: r.cashed, at: r.lastChequeAt })),
       issued: (await payer.list()).flatMap(p => p.last !== undefined ? [{ host: p.hostPeer, cheque: p.last.cheque, delivered: p.last.delivered, at: p.last.at }] : [])
