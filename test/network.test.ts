@@ -38,7 +38,8 @@ t.test('1 renter + 7 hosts: upload, resume after a renter crash, rebuild from ho
 
   const wallet = await renter.api<Record<string, unknown>>('/wallet')
   t.match(wallet, { address: /^T[1-9A-HJ-NP-Za-km-z]{33}$/ }, '/wallet shows a TRON address')
-  t.same(Object.keys(wallet), ['address'], '/wallet shows nothing but the address')
+  t.same(Object.keys(wallet).sort(), ['address', 'balances', 'chain', 'vault'], '/wallet shows the address, chain, vault and balances')
+  t.notMatch(JSON.stringify(wallet), /[0-9a-f]{64}/i, 'and no key')
   const listed = await renter.api<{ hosts: Array<{ peerId: string, ad: { price: string, address: string } }> }>('/hosts')
   t.equal(listed.hosts.length, 7, 'GET /hosts lists every host found on the DHT')
   t.ok(listed.hosts.some(h => h.peerId === dearHost.peerId && h.ad.price === dear), 'with its signed ad')
