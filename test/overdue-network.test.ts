@@ -23,7 +23,7 @@ t.test('a renter whose cheques its hosts cannot take becomes overdue: no contrac
   for (const { address } of repos) double.setTrx(address, 1000n * 1_000_000n)
   const first = await startNetNode(t, { repo: repos[0]?.repo as string, args: ['--host'] })
   const hosts = [first, await startNetNode(t, { repo: repos[1]?.repo as string, args: ['--host'], bootstrap: first })]
-  const renter = await startNetNode(t, { bootstrap: first, config: { proofs: { interval: '300ms', timeout: '3s', maxFailures: 3 }, storage: { repairThreshold: 1 } } })
+  const renter = await startNetNode(t, { bootstrap: first, config: { proofs: { interval: '300ms', timeout: '10s', maxFailures: 3 }, storage: { repairThreshold: 1 } } })
   await waitFor('the renter to discover 2 hosts', async () => (await renter.api<{ hosts: unknown[] }>('/hosts?refresh=true')).hosts.length === 2, 60000)
 
   const data = pseudoRandomBytes(1024 * 1024 + 3, 71)

@@ -20,7 +20,7 @@ t.test('renters challenge hosts at random times; a host that loses its shard is 
     hostConfig: () => ({ host: { selfCheckInterval: '1s' } }),
     // This test watches proofs; repair has its own test. With k=1 a threshold of 1 keeps the
     // repair service from replacing the failed and rotted shards while the history is read.
-    renterConfig: { proofs: { interval: '300ms', timeout: '3s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } }
+    renterConfig: { proofs: { interval: '300ms', timeout: '10s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } }
   })
   const byPeer = new Map(hosts.map(h => [h.peerId, h]))
   const data = pseudoRandomBytes(2 * 1024 * 1024 + 5, 31)

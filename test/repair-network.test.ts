@@ -27,7 +27,7 @@ t.test('k=4 m=2 on 8 hosts: lost shards are rebuilt from hosts onto new hosts; r
   const { renter, hosts } = await startNetwork(t, {
     hosts: 8,
     renterConfig: {
-      proofs: { interval: '300ms', timeout: '2s', maxFailures: 2 },
+      proofs: { interval: '300ms', timeout: '8s', maxFailures: 2 },
       storage: { repairInterval: '1s', autoRenew: true, renewBefore: '2d' }
     }
   })

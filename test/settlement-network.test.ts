@@ -55,7 +55,7 @@ t.test('hosts are paid for proven periods only, by cumulative cheques they check
   const tron = { kind: 'tron' as const, fullHost: double.url, token }
   // host 0 settles on no chain (the default); hosts 1 and 2 on TRON
   const hostRepos = [await makeRepo({}), await makeRepo({ settlement: { chain: tron, grace: '1d' } }), await makeRepo({ settlement: { chain: tron, grace: '1d' } })]
-  const renterRepo = await makeRepo({ proofs: { interval: '400ms', timeout: '3s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } })
+  const renterRepo = await makeRepo({ proofs: { interval: '400ms', timeout: '10s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } })
   await double.evm.call(double.evmAddress(minter), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(renterRepo.address), 100n * BTT]))
   const vault = await double.deploy(renterRepo.address, vaultArtifact.bytecode + coder.encode(['address', 'address', 'uint256', 'uint64'], [double.evmAddress(token), double.evmAddress(renterRepo.address), CHAIN_ID, 3600]).slice(2))
   const config = JSON.parse(await readFile(join(renterRepo.repo, 'config.json'), 'utf8')) as Config
