@@ -106,19 +106,26 @@ export class ProofScheduler {
     }
   }
 
+  /**
+   * Arms the next round of a contract. Its timer stays in #timers through the round and until the
+   * one after is armed, so #sync (every few seconds) never starts a second chain of rounds.
+   */
   #schedule (contractId: string): void {
     if (this.#stopped) return
     const delay = Math.min(-Math.log(1 - Math.random()) * this.#c.intervalMs, 2 ** 31 - 1)
     const timer = setTimeout(() => {
       this.#scheduledRound(contractId).catch((err: Error) => { this.#c.logger.warn({ contract: contractId, err: err.message }, 'challenge round failed to run') })
-        .finally(() => { this.#timers.delete(contractId); void this.#stillActive(contractId) })
+        .finally(() => { void this.#next(contractId, timer) })
     }, delay)
     timer.unref()
     this.#timers.set(contractId, timer)
   }
 
-  async #stillActive (contractId: string): Promise<void> {
-    const record = await this.#c.contracts.get('renter', contractId)
+  /** After a round: the next one, while the contract is stored and in its term (and its chain was not cleared meanwhile). */
+  async #next (contractId: string, timer: NodeJS.Timeout): Promise<void> {
+    const record = await this.#c.contracts.get('renter', contractId).catch(() => undefined)
+    if (this.#timers.get(contractId) !== timer) return
+    this.#timers.delete(contractId)
     if (record?.state === 'stored' && contractEnd(record.terms) * 1000 > Date.now()) this.#schedule(contractId)
   }
 
