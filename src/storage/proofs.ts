@@ -135,11 +135,6 @@ export class ProofScheduler {
     if (record?.state === 'stored') await this.#round(contractId)
   }
 
-  /** Runs one challenge of `contractId` now and records it; returns the round. */
-  async challenge (contractId: string): Promise<ChallengeRound> {
-    return await this.#round(contractId)
-  }
-
   async #round (contractId: string): Promise<ChallengeRound> {
     const record = await this.#c.contracts.get('renter', contractId)
     if (record === undefined) throw new AppError('NOT_FOUND', `no contract ${contractId}`)
