@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Trx, utils } from 'tronweb'
 import { isAppError } from '../src/errors/index.js'
+import type { ChainClient } from '../src/settlement/chain.js'
 import { TronChainClient, type TronChainInit } from '../src/settlement/tron.js'
 import { compileSolidity } from '../src/settlement/vault/compile.js'
 import { vaultArtifact } from '../src/settlement/vault/artifact.js'
@@ -67,7 +68,7 @@ function cheque (cumulativePayout: bigint, signer = renter.key): { vault: string
 }
 
 /** pending until the block is solid (solidityLag 1), then the final state. */
-async function settle (t: Test, chain: TronChainClient, txid: string, kind: 'cash' | 'deposit' | 'withdraw'): Promise<Awaited<ReturnType<TronChainClient['status']>>> {
+async function settle (t: Test, chain: TronChainClient, txid: string, kind: 'cash' | 'deposit' | 'withdraw' | 'deploy'): Promise<Awaited<ReturnType<TronChainClient['status']>>> {
   t.equal((await chain.status(txid, kind)).state, 'pending', 'pending until the block is solid')
   await double.mine()
   return await chain.status(txid, kind)
@@ -202,4 +203,71 @@ t.test('a broadcast the node rejects is failed at once, with its code', async t 
   const status = await chain.cash(cheque(1n))
   t.equal(status.state, 'failed')
   t.equal(status.reason, `CONTRACT_VALIDATE_ERROR: Contract validate error : account [${poor.wallet.address}] does not exist`)
+})
+
+t.test('deployVault: pending with the vault address, then settled; the vault passes check() and takes a deposit', async t => {
+  const deployer = await wallet('deployer')
+  double.setTrx(deployer.wallet.address, 2000n * TRX)
+  await double.evm.call(double.evmAddress(renter.wallet.address), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(deployer.wallet.address), 10n * BTT]))
+  const chain = new TronChainClient({ ...base, wallet: deployer.wallet })
+  const before = double.trx(deployer.wallet.address)
+  const calls = double.calls.length
+
+  const status = await chain.deployVault(LOCK)
+  t.equal(status.state, 'pending', status.reason ?? 'broadcast')
+  t.ok(utils.address.isAddress(status.vault ?? ''), 'the vault address is known at once')
+  t.notOk(double.calls.slice(calls).includes('POST /wallet/deploycontract'), 'tronweb 6.5.1 builds the creation itself')
+  t.ok(double.calls.slice(calls).includes('POST /wallet/getblock'), 'on the node\'s reference block')
+  const done = await settle(t, chain, status.txid, 'deploy')
+  t.equal(done.state, 'settled', done.reason ?? 'settled')
+  t.equal((done as { vault?: string }).vault, status.vault, 'status names the same vault')
+  const info = double.info(status.txid)!
+  t.equal(info.receipt.result, 'SUCCESS')
+  t.equal(utils.address.fromHex(info.contract_address), status.vault, 'the info names the created contract')
+  t.ok(BigInt(done.fee ?? '0') > 0n, 'the creation burnt TRX')
+  t.equal(double.trx(deployer.wallet.address), before - BigInt(info.fee ?? 0n))
+
+  const owned = new TronChainClient({ ...base, vault: status.vault, wallet: deployer.wallet })
+  await owned.check()
+  t.pass('check() accepts it: domain separator, token and issuer are ours')
+  t.equal(await owned.vaultIssuer(status.vault!), deployer.wallet.address)
+  const deposit = await owned.deposit(4n * BTT)
+  t.equal((await settle(t, owned, deposit.txid, 'deposit')).state, 'settled')
+  t.equal(await evmBalance(token, status.vault!), 4n * BTT, 'the new vault holds the deposit')
+
+  const again = await chain.deployVault(LOCK)
+  t.not(again.vault, status.vault, 'a second deployment gets its own address (txID-derived)')
+  t.equal((await settle(t, chain, again.txid, 'deploy')).state, 'settled')
+
+  await t.rejects(chain.deployVault(-1), { code: 'CONFIG_INVALID' })
+  const poor = new TronChainClient({ ...base, wallet: (await wallet('nobody2')).wallet })
+  const refused = await poor.deployVault(LOCK)
+  t.equal(refused.state, 'failed', 'an account that does not exist cannot deploy')
+  t.match(refused.reason, /^CONTRACT_VALIDATE_ERROR: .*does not exist/)
+
+  const stingy = new TronChainClient({ ...base, wallet: deployer.wallet, feeLimit: 1000 })
+  const starved = await stingy.deployVault(LOCK)
+  const failed = await settle(t, stingy, starved.txid, 'deploy')
+  t.equal(failed.state, 'failed')
+  t.match(failed.reason, /^OUT_OF_ENERGY/)
+  t.equal(await double.evm.code(double.evmAddress(starved.vault!)), '0x', 'no contract was left behind')
+})
+
+t.test('a deployment signed by another key is refused (SIGERROR)', async t => {
+  const thief: TronChainInit['wallet'] = {
+    address: renter.wallet.address,
+    signTransaction: async tx => await host.wallet.signTransaction(tx)
+  }
+  const chain = new TronChainClient({ ...base, wallet: thief })
+  const status = await chain.deployVault(LOCK)
+  t.equal(status.state, 'failed')
+  t.match(status.reason, new RegExp(`^SIGERROR: Validate signature error: [0-9a-fA-F]{130} is signed by ${host.wallet.address} but it is not contained of permission\\.$`))
+  t.equal(double.info(status.txid), undefined, 'nothing was mined')
+  t.equal(await double.evm.code(double.evmAddress(status.vault!)), '0x')
+})
+
+t.test('the none client cannot deploy a vault', async t => {
+  const { NoChainClient } = await import('../src/settlement/none.js')
+  const none: ChainClient = new NoChainClient()
+  await t.rejects(none.deployVault(LOCK), { code: 'NO_CHAIN' })
 })

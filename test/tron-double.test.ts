@@ -217,3 +217,105 @@ t.test('pending until mined, unconfirmed until solid', async t => {
   t.equal((await s.tronWeb.trx.getTransactionInfo(txid) as any).receipt.result, 'SUCCESS')
   t.equal((await s.tronWeb.trx.getConfirmedCurrentBlock() as any).block_header.raw_data.number, s.double.head().number - 2)
 })
+
+t.test('contract creation (CreateSmartContract)', async t => {
+  const s = await setup(t)
+  const { compileSolidity } = await import('../src/settlement/vault/compile.js')
+  const created = (address: string): string => '41' + utils.ethersUtils.keccak256(Buffer.from(address, 'hex')).slice(-40)
+
+  await t.test('tronweb createSmartContract, signed and broadcast: SUCCESS at java-tron\'s address', async t => {
+    const calls = s.double.calls.length
+    const tx = await s.tronWeb.transactionBuilder.createSmartContract({ abi: token.abi as any, bytecode: token.bytecode, feeLimit: FEE_LIMIT, name: 'TestBTT' }, owner.address.base58)
+    t.same(s.double.calls.slice(calls), ['POST /wallet/getblock'], 'tronweb 6.5.1 builds it locally on the node\'s reference block')
+    const ownerHex = TronWeb.address.toHex(owner.address.base58).toLowerCase()
+    t.equal(tx.contract_address, created(tx.txID + ownerHex), 'contract_address = 41 ‖ keccak256(txID ‖ owner)[12..]')
+    const result = await s.tronWeb.trx.sendRawTransaction(await s.tronWeb.trx.sign(tx))
+    t.equal(result.result, true)
+    const info = await s.tronWeb.trx.getTransactionInfo(tx.txID) as any
+    t.equal(info.receipt.result, 'SUCCESS')
+    t.equal(info.contract_address, tx.contract_address)
+    t.ok(info.fee > 0 && info.receipt.energy_usage_total > 0, 'the creation costs energy')
+    t.equal(info.contractResult[0], (await s.double.evm.code(s.double.evmAddress(tx.contract_address))).slice(2), 'contractResult is the runtime code')
+    const address = TronWeb.address.fromHex(tx.contract_address)
+    const contract = await s.tronWeb.trx.getContract(address)
+    t.equal(contract.name, 'TestBTT')
+    t.equal(contract.origin_address, ownerHex)
+    t.equal(contract.bytecode, token.bytecode.replace(/^0x/, '').toLowerCase())
+    const at = await s.tronWeb.contract().at(address)
+    t.equal(await at.decimals().call(), 18n, 'the ABI came from the transaction')
+
+    const again = await s.tronWeb.trx.sendRawTransaction(await s.tronWeb.trx.sign(tx))
+    t.equal(again.code, 'DUP_TRANSACTION_ERROR')
+  })
+
+  await t.test('tronweb contract().new(): deploys and polls until the contract is there', async t => {
+    const deployed = await s.tronWeb.contract().new({ abi: token.abi as any, bytecode: token.bytecode, feeLimit: FEE_LIMIT })
+    t.equal(await deployed.decimals().call(), 18n)
+  })
+
+  await t.test('signed by another key: SIGERROR, nothing created', async t => {
+    const tx = await s.tronWeb.transactionBuilder.createSmartContract({ abi: token.abi as any, bytecode: token.bytecode, feeLimit: FEE_LIMIT }, owner.address.base58)
+    const result = await s.tronWeb.trx.sendRawTransaction(utils.crypto.signTransaction(stranger.privateKey, tx))
+    t.equal(result.code, 'SIGERROR')
+    t.match(message(result), `is signed by ${stranger.address.base58} but it is not contained of permission.`)
+    t.equal(await s.double.evm.code(s.double.evmAddress(tx.contract_address)), '0x')
+    t.equal(s.double.pending().length, 0)
+  })
+
+  await t.test('java-tron\'s CreateSmartContract validation', async t => {
+    const base = await s.tronWeb.transactionBuilder.createSmartContract({ abi: token.abi as any, bytecode: token.bytecode, feeLimit: FEE_LIMIT }, owner.address.base58)
+    const rebuilt = (change: (value: any) => void): any => {
+      const tx = JSON.parse(JSON.stringify(base))
+      change(tx.raw_data.contract[0].parameter.value)
+      const pb = utils.transaction.txJsonToPb(tx)
+      tx.txID = utils.transaction.txPbToTxID(pb).replace(/^0x/, '')
+      tx.raw_data_hex = utils.transaction.txPbToRawDataHex(pb).toLowerCase()
+      return utils.crypto.signTransaction(owner.privateKey, tx)
+    }
+    const refused = async (change: (value: any) => void, why: string): Promise<void> => {
+      const result = await s.tronWeb.trx.sendRawTransaction(rebuilt(change))
+      t.equal(result.code, 'CONTRACT_VALIDATE_ERROR', why)
+      t.equal(message(result), `Contract validate error : ${why}`)
+    }
+    await refused(v => { v.new_contract.origin_address = TronWeb.address.toHex(stranger.address.base58) }, 'OwnerAddress is not equals OriginAddress')
+    await refused(v => { v.new_contract.name = 'x'.repeat(33) }, 'contractName\'s length cannot be greater than 32')
+    await refused(v => { v.new_contract.consume_user_resource_percent = 101 }, 'percent must be >= 0 and <= 100')
+    await refused(v => { v.new_contract.origin_energy_limit = 0 }, 'The originEnergyLimit must be > 0')
+    await refused(v => { delete v.new_contract.bytecode }, 'the double needs init code (new_contract.bytecode)')
+    t.equal(s.double.pending().length, 0)
+  })
+
+  await t.test('a constructor that reverts: REVERT with the reason, contract_address named, no contract, fee burnt', async t => {
+    const failing = compileSolidity('Failing.sol', `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+contract Failing { constructor() { revert("no deploy"); } }`, 'Failing')
+    const before = s.double.trx(owner.address.base58)
+    const tx = await s.tronWeb.transactionBuilder.createSmartContract({ abi: failing.abi as any, bytecode: failing.bytecode, feeLimit: FEE_LIMIT }, owner.address.base58)
+    t.equal((await s.tronWeb.trx.sendRawTransaction(await s.tronWeb.trx.sign(tx))).result, true)
+    const info = await s.tronWeb.trx.getTransactionInfo(tx.txID) as any
+    t.equal(info.receipt.result, 'REVERT')
+    t.equal(revertReason(info.contractResult[0]), 'no deploy')
+    t.equal(info.contract_address, tx.contract_address)
+    t.equal(await s.double.evm.code(s.double.evmAddress(tx.contract_address)), '0x')
+    t.same(await s.tronWeb.trx.getContract(TronWeb.address.fromHex(tx.contract_address)).catch(() => ({})), {}, 'getcontract knows nothing of it')
+    t.equal(s.double.trx(owner.address.base58), before - BigInt(info.fee))
+  })
+
+  await t.test('wallet/deploycontract builds the same kind of transaction, with contract_address', async t => {
+    const tx = await s.tronWeb.fullNode.request<any>('wallet/deploycontract', {
+      owner_address: TronWeb.address.toHex(owner.address.base58), abi: JSON.stringify(token.abi), bytecode: token.bytecode.replace(/^0x/, ''),
+      fee_limit: FEE_LIMIT, consume_user_resource_percent: 100, origin_energy_limit: 10_000_000, name: 'ByNode'
+    }, 'post')
+    t.ok(utils.transaction.txCheck(tx), 'txID and raw_data_hex agree with raw_data')
+    t.equal(tx.raw_data.contract[0].type, 'CreateSmartContract')
+    t.equal(tx.raw_data.fee_limit, FEE_LIMIT)
+    t.equal(tx.contract_address, created(tx.txID + TronWeb.address.toHex(owner.address.base58).toLowerCase()))
+    t.equal((await s.tronWeb.trx.sendRawTransaction(await s.tronWeb.trx.sign(tx))).result, true)
+    t.equal((await s.tronWeb.trx.getTransactionInfo(tx.txID) as any).receipt.result, 'SUCCESS')
+    const contract = await s.tronWeb.trx.getContract(TronWeb.address.fromHex(tx.contract_address))
+    t.equal(contract.name, 'ByNode')
+    t.equal(await (await s.tronWeb.contract().at(TronWeb.address.fromHex(tx.contract_address))).decimals().call(), 18n)
+    const bad = await s.tronWeb.fullNode.request<any>('wallet/deploycontract', { abi: '[]', bytecode: '00' }, 'post')
+    t.match(bad.Error, /owner_address isn't set/)
+  })
+})

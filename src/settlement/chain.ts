@@ -76,8 +76,15 @@ export interface ChainClient {
   withdraw: () => Promise<TxStatus>
   /** Host: cashes `cheque` (the vault pays cumulativePayout minus what it paid before). */
   cash: (cheque: Cheque) => Promise<TxStatus>
+  /**
+   * Renter: deploys its vault (src/settlement/vault) for the configured token, with this wallet as
+   * issuer, the configured chainId and a withdrawal time lock of `withdrawLockSeconds`. `pending`
+   * after broadcast, with `vault` (base58) already known from the transaction; `status(txid,
+   * 'deploy')` is settled once the creation succeeded and the contract exists.
+   */
+  deployVault: (withdrawLockSeconds: number) => Promise<TxStatus & { vault?: string }>
   /** Re-reads a transaction: pending until the chain has its info. */
-  status: (txid: string, kind: 'cash' | 'deposit' | 'withdraw') => Promise<TxStatus>
+  status: (txid: string, kind: 'cash' | 'deposit' | 'withdraw' | 'deploy') => Promise<TxStatus>
   /** The BTT base units `vault` already paid `beneficiary` (what a new cheque must exceed to cash). */
   paidOut: (vault: string, beneficiary: string) => Promise<bigint | undefined>
   /** Who may sign cheques on `vault` (its issuer), or undefined where no chain can tell. */

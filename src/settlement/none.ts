@@ -17,6 +17,7 @@ export class NoChainClient implements ChainClient {
   async requestWithdrawal (): Promise<never> { return noChain() }
   async withdraw (): Promise<never> { return noChain() }
   async cash (): Promise<never> { return noChain() }
+  async deployVault (): Promise<never> { return noChain() }
   async status (): Promise<never> { return noChain() }
   async paidOut (): Promise<undefined> { return undefined }
   async vaultIssuer (): Promise<undefined> { return undefined }

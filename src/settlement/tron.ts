@@ -1,8 +1,9 @@
 /**
  * The `tron` ChainClient: tronweb against a TRON full node, the renter's vault contract
  * (src/settlement/vault) and the BTT TRC-20 token. The node's Wallet keeps its key: transactions
- * are built by the node (`wallet/triggersmartcontract`, which tronweb re-derives and checks),
- * signed by `wallet.signTransaction` and broadcast with `trx.sendRawTransaction`.
+ * are built by the node (`wallet/triggersmartcontract`, which tronweb re-derives and checks) or,
+ * for the vault's deployment, by tronweb itself (`createSmartContract`, on the node's reference
+ * block), signed by `wallet.signTransaction` and broadcast with `trx.sendRawTransaction`.
  *
  * A transaction is `pending` after broadcast. It is `settled` only when the solidified
  * transaction info (`walletsolidity/gettransactioninfobyid`, irreversible) shows SUCCESS and the
@@ -59,7 +60,7 @@ const trc20Abi = [
   { type: 'event', name: 'Approval', anonymous: false, inputs: [{ name: 'owner', type: 'address', indexed: true }, { name: 'spender', type: 'address', indexed: true }, { name: 'value', type: 'uint256', indexed: false }] }
 ]
 
-/** The event each kind of transaction must show to be settled. */
+/** The event each kind of transaction must show to be settled (a deployment shows none: its contract must exist). */
 const expectedEvents: Record<'cash' | 'deposit' | 'withdraw' | 'approve', string[]> = {
   cash: ['ChequeCashed'],
   deposit: ['Deposited'],
@@ -175,7 +176,30 @@ export class TronChainClient implements ChainClient {
     return await this.#send('vault', cheque.vault, 'cashCheque', [this.#evm(cheque.beneficiary), BigInt(cheque.cumulativePayout), cheque.signature])
   }
 
-  async status (txid: string, kind: 'cash' | 'deposit' | 'withdraw'): Promise<TxStatus> {
+  async deployVault (withdrawLockSeconds: number): Promise<TxStatus & { vault?: string }> {
+    if (!Number.isSafeInteger(withdrawLockSeconds) || withdrawLockSeconds < 0) {
+      throw new AppError('CONFIG_INVALID', `the vault's withdrawal lock must be whole seconds >= 0, got ${withdrawLockSeconds}`, { details: { withdrawLockSeconds } })
+    }
+    const client = await this.#client()
+    const { wallet, token, chainId } = this.#init
+    const built = await this.#node('build Vault deployment', async web => await web.transactionBuilder.createSmartContract({
+      abi: vaultArtifact.abi as unknown as NonNullable<Parameters<TronWebClass['transactionBuilder']['createSmartContract']>[0]>['abi'],
+      bytecode: vaultArtifact.bytecode.replace(/^0x/, ''),
+      parameters: [token, wallet.address, chainId, withdrawLockSeconds],
+      feeLimit: this.#feeLimit,
+      name: 'Vault'
+    }, wallet.address))
+    const owner = client.tw.TronWeb.address.toHex(wallet.address).toLowerCase()
+    const created = built.raw_data.contract[0]?.parameter.value
+    if (!client.tw.utils.transaction.txCheck(built) || created?.owner_address.toLowerCase() !== owner || typeof built.contract_address !== 'string') {
+      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost}: no valid Vault deployment transaction was built`)
+    }
+    const vault = client.tw.TronWeb.address.fromHex(built.contract_address)
+    const status = await this.#signAndBroadcast('deploy Vault', built, vault)
+    return { ...status, vault }
+  }
+
+  async status (txid: string, kind: 'cash' | 'deposit' | 'withdraw' | 'deploy'): Promise<TxStatus> {
     const info = await this.#node('walletsolidity/gettransactioninfobyid', async web => await web.trx.getTransactionInfo(txid)) as TransactionInfo
     return await this.#judge(txid, kind, info)
   }
@@ -257,8 +281,14 @@ export class TronChainClient implements ChainClient {
     if (built.result?.result !== true || !client.tw.utils.transaction.txCheck(built.transaction)) {
       throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} built no valid ${name} transaction`)
     }
-    const signed = await wallet.signTransaction(built.transaction)
-    const broadcast = await this.#node(`broadcast ${name}`, async web => await web.trx.sendRawTransaction(signed)) as { result?: boolean, code?: string, message?: string }
+    return await this.#signAndBroadcast(name, built.transaction, contract)
+  }
+
+  /** Signs (wallet) and broadcasts a checked transaction; pending unless the node rejects it. */
+  async #signAndBroadcast (name: string, transaction: { txID: string }, contract: string): Promise<TxStatus> {
+    const client = await this.#client()
+    const signed = await this.#init.wallet.signTransaction(transaction)
+    const broadcast = await this.#node(`broadcast ${name}`, async web => await web.trx.sendRawTransaction(signed as Parameters<TronWebClass['trx']['sendRawTransaction']>[0])) as { result?: boolean, code?: string, message?: string }
     const txid = signed.txID
     if (broadcast.result !== true) {
       const reason = `${broadcast.code ?? 'rejected'}: ${client.tw.TronWeb.toUtf8(broadcast.message ?? '')}`
@@ -281,12 +311,13 @@ export class TronChainClient implements ChainClient {
   }
 
   /** Reads a transaction info: pending, settled with the expected event, or failed with the reason. */
-  async #judge (txid: string, kind: keyof typeof expectedEvents, info: TransactionInfo): Promise<TxStatus> {
+  async #judge (txid: string, kind: keyof typeof expectedEvents | 'deploy', info: TransactionInfo): Promise<TxStatus> {
     if (info === undefined || info === null || Object.keys(info).length === 0) return { txid, state: 'pending' }
     const client = await this.#client()
     const fee = String(info.fee ?? 0)
     const result = info.receipt?.result ?? 'DEFAULT'
     if (result !== 'SUCCESS') return { txid, state: 'failed', reason: this.#reason(result, info), fee }
+    if (kind === 'deploy') return await this.#judgeDeploy(txid, info, fee)
 
     // Only the contract called may vouch for the call: the vault for cash (java-tron names it in
     // contract_address), our own vault for deposit/withdraw, the token for approve.
@@ -324,6 +355,20 @@ export class TronChainClient implements ChainClient {
       if (bounced !== undefined) status.bounced = String(bounced.args.unpaid)
     }
     return status
+  }
+
+  /** A successful creation is settled when the info names the new contract and it has code. */
+  async #judgeDeploy (txid: string, info: TransactionInfo, fee: string): Promise<TxStatus & { vault?: string }> {
+    const { TronWeb } = this.#loaded().tw
+    if (info.contract_address === undefined || info.contract_address === '') {
+      return { txid, state: 'failed', reason: 'SUCCESS without the created contract_address', fee }
+    }
+    const vault = TronWeb.address.fromHex(info.contract_address)
+    const code = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(vault)) as { runtimecode?: string }
+    if (code.runtimecode === undefined || code.runtimecode === '') {
+      return { txid, state: 'failed', reason: `SUCCESS but no contract at ${vault}`, fee, vault }
+    }
+    return { txid, state: 'settled', fee, vault }
   }
 
   /** The reason of a failed receipt: the revert's Error(string) or Panic, else the result and resMessage. */

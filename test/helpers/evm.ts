@@ -52,8 +52,14 @@ export interface EvmResult {
 export interface TestEvm {
   /** Gives `address` (0x + 40 hex) ETH for gas. */
   fund: (address: string, wei: bigint) => Promise<void>
-  /** Runs init code from `from`; on success the contract exists at createdAddress. */
-  deploy: (from: string, initCode: string) => Promise<EvmResult>
+  /**
+   * Runs init code from `from`; on success the contract exists at createdAddress. By default the
+   * address is the EVM's CREATE address (sender, nonce); `options.address` (0x + 40 hex) puts the
+   * contract there instead, as TRON does (its address comes from the transaction id and owner).
+   * Creating over an address that already has code or a nonce fails like any CREATE collision.
+   * `options.dryRun` runs the creation like a staticCall: the result, and no state kept.
+   */
+  deploy: (from: string, initCode: string, options?: { address?: string, dryRun?: boolean }) => Promise<EvmResult>
   /** A state-changing call (a mined transaction): state kept on success, reverted on failure. */
   call: (from: string, to: string, data: string, value?: bigint) => Promise<EvmResult>
   /** A read-only call: never changes state. */
@@ -79,6 +85,13 @@ export async function createTestEvm (): Promise<TestEvm> {
   let stopped = false
   let number = 0n
   let nextTimestamp = Math.floor(Date.now() / 1000)
+
+  // A deploy at a chosen address: the top-level CREATE's address generator answers it instead of
+  // (sender, nonce) while that deploy runs; CREATEs nested in the init code keep the usual rule.
+  let createAt: Address | undefined
+  const generator = vm.evm as unknown as { _generateAddress: (message: { depth: number }) => Promise<Address> }
+  const generateAddress = generator._generateAddress.bind(vm.evm)
+  generator._generateAddress = async message => message.depth === 0 && createAt !== undefined ? createAt : await generateAddress(message)
 
   // One operation at a time: a staticCall's checkpoint/revert must not swallow a concurrent call.
   let queue: Promise<unknown> = Promise.resolve()
@@ -122,11 +135,16 @@ export async function createTestEvm (): Promise<TestEvm> {
     }
   }
 
-  const mine = async (from: string, to: string | undefined, data: string, value: bigint): Promise<EvmResult> => await serial(async () => {
-    const result = await execute(from, to, data, value, number + 1n, nextTimestamp)
-    number += 1n
-    nextTimestamp += blockSeconds
-    return result
+  const mine = async (from: string, to: string | undefined, data: string, value: bigint, at?: Address): Promise<EvmResult> => await serial(async () => {
+    createAt = at
+    try {
+      const result = await execute(from, to, data, value, number + 1n, nextTimestamp)
+      number += 1n
+      nextTimestamp += blockSeconds
+      return result
+    } finally {
+      createAt = undefined
+    }
   })
 
   return {
@@ -138,8 +156,19 @@ export async function createTestEvm (): Promise<TestEvm> {
         await vm.stateManager.putAccount(at, account)
       })
     },
-    async deploy (from, initCode) {
-      return await mine(from, undefined, initCode, 0n)
+    async deploy (from, initCode, options = {}) {
+      const at = options.address === undefined ? undefined : address(options.address)
+      if (options.dryRun !== true) return await mine(from, undefined, initCode, 0n, at)
+      return await serial(async () => {
+        await vm.stateManager.checkpoint()
+        createAt = at
+        try {
+          return await execute(from, undefined, initCode, 0n, number + 1n, nextTimestamp)
+        } finally {
+          createAt = undefined
+          await vm.stateManager.revert()
+        }
+      })
     },
     async call (from, to, data, value = 0n) {
       return await mine(from, to, data, value)

@@ -11,7 +11,20 @@
  * expiration against the head block (not past, not more than 24 h ahead), duplicates, that the
  * owner account exists and can pay the bandwidth, the fee limit, and that the callee is a
  * contract. Accepted TriggerSmartContract transactions run on an in-process EVM (msg.sender =
- * the owner's 20-byte address) when a block is mined; the double produces the blocks (number,
+ * the owner's 20-byte address) when a block is mined.
+ *
+ * Contract creation (CreateSmartContract), as tronweb 6.5.1's `transactionBuilder.createSmartContract`
+ * makes it: tronweb builds the transaction itself (reference block from `wallet/getblock`, no
+ * node call to build it) and broadcasts it; `wallet/deploycontract`, java-tron's own builder, is
+ * served too. On broadcast the double checks, besides everything above, java-tron's
+ * CreateSmartContract validation: origin_address = owner_address, a name of at most 32 bytes,
+ * consume_user_resource_percent in 0..100, origin_energy_limit > 0, init code present, no
+ * call_value / token value, and that the new address is free. The contract is created at
+ * java-tron's address, `41 ‖ keccak256(txID ‖ owner_address)[12..32]`, which the transaction
+ * info names in `contract_address` (on SUCCESS, REVERT and OUT_OF_ENERGY alike); on SUCCESS
+ * `wallet/getcontract` serves its ABI, name and bytecode from the transaction.
+ *
+ * The double produces the blocks (number,
  * id, parent, timestamp, witness signature) and records java-tron-shaped transaction infos:
  * receipt.result SUCCESS / REVERT / OUT_OF_ENERGY, contractResult, logs, fees burnt in sun.
  *
@@ -20,7 +33,8 @@
  * less the 21000 intrinsic and the calldata gas (TRON charges bytes as bandwidth instead); no
  * frozen resources, so energy is paid in TRX at `energyFee`; free bandwidth resets per UTC day
  * instead of recovering over 24 h; `walletsolidity/*` reads the current account state; only
- * TriggerSmartContract transactions with call_value 0 are accepted.
+ * TriggerSmartContract and CreateSmartContract transactions with call_value 0 are accepted; a
+ * creation's energy also leaves out the EVM's 32000 CREATE base cost (the TVM has none).
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -108,7 +122,7 @@ interface SignedTx {
   visible: boolean
 }
 interface RawData {
-  contract: Array<{ parameter: { value: TriggerValue, type_url: string }, type: string, Permission_id?: number }>
+  contract: Array<{ parameter: { value: TriggerValue & CreateValue, type_url: string }, type: string, Permission_id?: number }>
   ref_block_bytes: string
   ref_block_hash: string
   expiration: number
@@ -116,13 +130,27 @@ interface RawData {
   fee_limit?: number
 }
 interface TriggerValue { owner_address: string, contract_address: string, data?: string, call_value?: number, call_token_value?: number, token_id?: number }
+/** CreateSmartContract's value: the new SmartContract (its bytecode is init code ‖ constructor arguments). */
+interface CreateValue { owner_address: string, new_contract: NewContract, call_token_value?: number, token_id?: number }
+interface NewContract {
+  origin_address?: string
+  contract_address?: string
+  abi?: { entrys?: unknown[] }
+  bytecode?: string
+  call_value?: number
+  consume_user_resource_percent?: number
+  name?: string
+  origin_energy_limit?: number
+}
 type Json = Record<string, unknown>
 
 const SLOT_MS = 3000
 const EXPIRATION_MS = 60_000
 const MAX_EXPIRATION_AHEAD_MS = 86_400_000
 const MAX_RESULT_SIZE_IN_TX = 64
-const TRIGGER_TYPE_URL = 'type.googleapis.com/protocol.TriggerSmartContract'
+const TYPE_URL_PREFIX = 'type.googleapis.com/protocol.'
+/** The TVM charges no base cost for a creation; the EVM's CREATE transaction does (53000 − 21000). */
+const EVM_CREATE_BASE = 32000n
 
 /** Starts a double on 127.0.0.1, port 0, with genesis and one block mined. */
 export async function startTronDouble (options: TronDoubleOptions = {}): Promise<TronDouble> {
@@ -273,6 +301,7 @@ class TronDoubleNode implements TronDouble {
     '/wallet/getcontractinfo': async p => await this.#contractJson(p.value, true),
     '/wallet/getchainparameters': async () => this.#chainParameters(),
     '/wallet/triggersmartcontract': async p => await this.#trigger(p),
+    '/wallet/deploycontract': async p => this.#deployContract(p),
     '/wallet/triggerconstantcontract': async p => await this.#exclusive(async () => await this.#constant(p)),
     '/walletsolidity/triggerconstantcontract': async p => await this.#exclusive(async () => await this.#constant(p)),
     '/wallet/broadcasttransaction': async p => await this.#exclusive(async () => await this.#broadcast(p)),
@@ -431,10 +460,10 @@ class TronDoubleNode implements TronDouble {
   }
 
   /** A transaction as java-tron's createTransactionCapsule makes it: head block reference, expiration head + 60 s. */
-  #newTransaction (value: TriggerValue, feeLimit: number, permissionId: number): SignedTx {
+  #newTransaction (value: TriggerValue | CreateValue, feeLimit: number, permissionId: number, type = 'TriggerSmartContract'): SignedTx {
     const head = this.head()
     const raw: RawData = {
-      contract: [{ parameter: { value, type_url: TRIGGER_TYPE_URL }, type: 'TriggerSmartContract' }],
+      contract: [{ parameter: { value: value as TriggerValue & CreateValue, type_url: TYPE_URL_PREFIX + type }, type }],
       ref_block_bytes: head.id.slice(12, 16),
       ref_block_hash: head.id.slice(16, 32),
       expiration: head.timestamp + EXPIRATION_MS,
@@ -460,6 +489,45 @@ class TronDoubleNode implements TronDouble {
       return { result: { result: true }, transaction: unsigned }
     } catch (err) {
       return failure('OTHER_ERROR', `class ${err instanceof InvalidParameter ? 'java.security.InvalidParameterException' : 'java.lang.Exception'} : ${(err as Error).message}`)
+    }
+  }
+
+  /**
+   * java-tron's DeployContractServlet: a CreateSmartContract from the request (abi as a JSON
+   * string, bytecode ‖ parameter, the SmartContract fields), answered as the bare transaction plus
+   * `contract_address` (printCreateTransaction), or `{ Error }`.
+   */
+  #deployContract (params: Json): Json {
+    try {
+      const owner = tryHex41(params.owner_address)
+      if (owner === undefined) throw new InvalidParameter('owner_address isn\'t set.')
+      let entries: unknown = []
+      if (typeof params.abi === 'string' && params.abi.trim() !== '') entries = JSON.parse(params.abi)
+      else if (Array.isArray(params.abi)) entries = params.abi
+      if (!Array.isArray(entries)) throw new InvalidParameter('abi must be a JSON array')
+      const bytecode = strip(String(params.bytecode ?? '')) + strip(String(params.parameter ?? ''))
+      if (!/^([0-9a-f]{2})*$/i.test(bytecode)) throw new InvalidParameter('bytecode must be hex')
+      const contract: NewContract = { origin_address: owner }
+      const abi = entries.map(printAbiEntry)
+      contract.abi = abi.length > 0 ? { entrys: abi } : {}
+      if (bytecode !== '') contract.bytecode = bytecode.toLowerCase()
+      const callValue = Number(params.call_value ?? 0)
+      if (callValue !== 0) contract.call_value = callValue
+      const percent = Number(params.consume_user_resource_percent ?? 0)
+      if (percent !== 0) contract.consume_user_resource_percent = percent
+      const originEnergyLimit = Number(params.origin_energy_limit ?? 0)
+      if (originEnergyLimit !== 0) contract.origin_energy_limit = originEnergyLimit
+      if (typeof params.name === 'string' && params.name !== '') contract.name = params.name
+      const value: CreateValue = { owner_address: owner, new_contract: contract }
+      for (const field of ['call_token_value', 'token_id'] as const) {
+        const n = Number(params[field] ?? 0)
+        if (n !== 0) value[field] = n
+      }
+      const tx = this.#newTransaction(value, Number(params.fee_limit ?? 0), Number(params.Permission_id ?? 0), 'CreateSmartContract')
+      const { signature: _unsigned, ...unsigned } = tx
+      return { ...unsigned, contract_address: contractAddressOf(tx.txID, owner) }
+    } catch (err) {
+      return { Error: `class ${err instanceof InvalidParameter ? 'java.security.InvalidParameterException' : 'java.lang.Exception'} : ${(err as Error).message}` }
     }
   }
 
@@ -526,25 +594,53 @@ class TronDoubleNode implements TronDouble {
     if (!this.#freeNetFits(account, bytes, head.timestamp) && account.balance < BigInt(bytes) * this.#transactionFee) {
       return reject('BANDWITH_ERROR', 'Account resource insufficient error.')
     }
-    if (contract.type !== 'TriggerSmartContract') {
-      return reject('CONTRACT_VALIDATE_ERROR', `Contract validate error : the double runs TriggerSmartContract only, not ${contract.type}`)
+    if (contract.type !== 'TriggerSmartContract' && contract.type !== 'CreateSmartContract') {
+      return reject('CONTRACT_VALIDATE_ERROR', `Contract validate error : the double runs TriggerSmartContract and CreateSmartContract only, not ${contract.type}`)
+    }
+    if (contract.parameter.type_url !== TYPE_URL_PREFIX + contract.type) {
+      return reject('CONTRACT_VALIDATE_ERROR', `Contract validate error : contract type error, expected type [${contract.type}], real type [${String(contract.parameter.type_url)}]`)
     }
     const feeLimit = BigInt(raw.fee_limit ?? 0)
     if (feeLimit < 0n || feeLimit > this.#maxFeeLimit) {
       return reject('CONTRACT_VALIDATE_ERROR', `Contract validate error : feeLimit must be >= 0 and <= ${this.#maxFeeLimit}`)
     }
-    if (Number(contract.parameter.value.call_value ?? 0) !== 0 || Number(contract.parameter.value.call_token_value ?? 0) !== 0) {
-      return reject('CONTRACT_VALIDATE_ERROR', 'Contract validate error : the double does not model call_value / call_token_value')
-    }
-    const callee = tryHex41(contract.parameter.value.contract_address)
-    if (callee === undefined || !await this.#isContract(callee)) {
-      return reject('CONTRACT_VALIDATE_ERROR', 'Contract validate error : No contract or not a valid smart contract')
+    if (contract.type === 'CreateSmartContract') {
+      const invalid = await this.#checkCreate(txid, owner, contract.parameter.value)
+      if (invalid !== undefined) return reject('CONTRACT_VALIDATE_ERROR', `Contract validate error : ${invalid}`)
+    } else {
+      if (Number(contract.parameter.value.call_value ?? 0) !== 0 || Number(contract.parameter.value.call_token_value ?? 0) !== 0) {
+        return reject('CONTRACT_VALIDATE_ERROR', 'Contract validate error : the double does not model call_value / call_token_value')
+      }
+      const callee = tryHex41(contract.parameter.value.contract_address)
+      if (callee === undefined || !await this.#isContract(callee)) {
+        return reject('CONTRACT_VALIDATE_ERROR', 'Contract validate error : No contract or not a valid smart contract')
+      }
     }
 
     const signed: SignedTx = { visible: false, txID: txid, raw_data: raw, raw_data_hex: rawHex, signature: tx.signature.map(strip) }
     this.#pending.push({ txid, tx: signed, bytes })
     if (this.#autoMine) await this.#mine(0)
     return { result: true, txid }
+  }
+
+  /** java-tron's CreateSmartContract validation (VMActuator.validate/create); undefined when the creation may run. */
+  async #checkCreate (txid: string, owner: string, value: CreateValue): Promise<string | undefined> {
+    const created = value.new_contract
+    if (created === undefined || created === null) return 'no new_contract in CreateSmartContract'
+    if (tryHex41(created.origin_address) !== owner) return 'OwnerAddress is not equals OriginAddress'
+    if (Buffer.byteLength(created.name ?? '', 'utf8') > 32) return 'contractName\'s length cannot be greater than 32'
+    const percent = Number(created.consume_user_resource_percent ?? 0)
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) return 'percent must be >= 0 and <= 100'
+    if (!(Number(created.origin_energy_limit ?? 0) > 0)) return 'The originEnergyLimit must be > 0'
+    if (Number(created.call_value ?? 0) !== 0 || Number(value.call_token_value ?? 0) !== 0 || Number(value.token_id ?? 0) !== 0) {
+      return 'the double does not model call_value / call_token_value'
+    }
+    if (!/^([0-9a-f]{2})+$/i.test(strip(String(created.bytecode ?? '')))) return 'the double needs init code (new_contract.bytecode)'
+    const address = contractAddressOf(txid, owner)
+    if (this.#contracts.has(address) || await this.#isContract(address)) {
+      return `Trying to create a contract with existing contract address: ${TronWeb.address.fromHex(address)}`
+    }
+    return undefined
   }
 
   /** java-tron's validateSignature for an account with the default owner permission (one key, threshold 1). */
@@ -573,7 +669,8 @@ class TronDoubleNode implements TronDouble {
     const contract = pending.tx.raw_data.contract[0]
     const value = contract.parameter.value
     const owner = hex41(value.owner_address)
-    const callee = hex41(value.contract_address)
+    const creation = contract.type === 'CreateSmartContract'
+    const callee = creation ? contractAddressOf(pending.txid, owner) : hex41(value.contract_address)
     const account = this.#accounts.get(owner)
     if (account === undefined) return undefined
 
@@ -593,17 +690,22 @@ class TronDoubleNode implements TronDouble {
 
     const feeLimit = BigInt(pending.tx.raw_data.fee_limit ?? 0)
     const energyLimit = (feeLimit < account.balance ? feeLimit : account.balance) / this.#energyFee
-    const data = value.data ?? ''
+    const data = creation ? strip(value.new_contract.bytecode ?? '') : value.data ?? ''
     const from = evmForm(owner)
+    const base = creation ? EVM_CREATE_BASE : 0n
 
     let result: EvmResult | undefined
     let energy: bigint
-    const probe = await this.evm.staticCall(from, evmForm(callee), prefixed(data))
-    if (probe.success && energyOf(probe.gasUsed, data) > energyLimit) {
-      energy = energyOf(probe.gasUsed, data)
+    const probe = creation
+      ? await this.evm.deploy(from, prefixed(data), { address: evmForm(callee), dryRun: true })
+      : await this.evm.staticCall(from, evmForm(callee), prefixed(data))
+    if (probe.success && energyOf(probe.gasUsed, data, base) > energyLimit) {
+      energy = energyOf(probe.gasUsed, data, base)
     } else {
-      result = await this.evm.call(from, evmForm(callee), prefixed(data))
-      energy = energyOf(result.gasUsed, data)
+      result = creation
+        ? await this.evm.deploy(from, prefixed(data), { address: evmForm(callee) })
+        : await this.evm.call(from, evmForm(callee), prefixed(data))
+      energy = energyOf(result.gasUsed, data, base)
     }
 
     let code: DoubleTransactionInfo['receipt']['result'] = 'SUCCESS'
@@ -623,6 +725,10 @@ class TronDoubleNode implements TronDouble {
     } else if (result !== undefined) {
       contractResult = strip(result.returnData)
       logs = result.logs.map(logJson)
+      if (creation) {
+        const created = value.new_contract
+        this.#contracts.set(callee, { origin: owner, initCode: strip(created.bytecode ?? '').toLowerCase(), name: created.name ?? '', abi: created.abi?.entrys ?? [] })
+      }
     }
     const energyFee = energyUsed * this.#energyFee
     account.balance -= energyFee
@@ -678,12 +784,38 @@ function logJson (log: { address: string, topics: string[], data: string }): { a
 }
 
 /** TVM energy for an EVM run: gas less the 21000 intrinsic and the calldata gas (TRON bills bytes as bandwidth). */
-function energyOf (gasUsed: bigint, dataHex: string): bigint {
+function energyOf (gasUsed: bigint, dataHex: string, base = 0n): bigint {
   let calldata = 0n
   const bytes = Buffer.from(strip(dataHex), 'hex')
   for (const b of bytes) calldata += b === 0 ? 4n : 16n
-  const energy = gasUsed - 21000n - calldata
+  const energy = gasUsed - 21000n - base - calldata
   return energy > 0n ? energy : 0n
+}
+
+/** java-tron's generateContractAddress: 41 ‖ the last 20 bytes of keccak256(txID ‖ owner_address (21 bytes)). */
+function contractAddressOf (txid: string, owner: string): string {
+  return '41' + keccakHex(strip(txid) + owner).slice(24)
+}
+
+/** An ABI entry as java-tron prints a SmartContract.ABI.Entry: known fields only, enum names capitalised, defaults left out. */
+function printAbiEntry (entry: unknown): Json {
+  const e = entry as Record<string, unknown>
+  const enumName = (v: unknown): string => { const text = String(v).toLowerCase(); return text.charAt(0).toUpperCase() + text.slice(1) }
+  const params = (list: unknown): Json[] | undefined => Array.isArray(list) && list.length > 0
+    ? list.map(p => { const q = p as Record<string, unknown>; const out: Json = {}; if (q.indexed === true) out.indexed = true; if (typeof q.name === 'string' && q.name !== '') out.name = q.name; if (typeof q.type === 'string' && q.type !== '') out.type = q.type; return out })
+    : undefined
+  const out: Json = {}
+  if (e.anonymous === true) out.anonymous = true
+  if (e.constant === true) out.constant = true
+  if (typeof e.name === 'string' && e.name !== '') out.name = e.name
+  const inputs = params(e.inputs)
+  if (inputs !== undefined) out.inputs = inputs
+  const outputs = params(e.outputs)
+  if (outputs !== undefined) out.outputs = outputs
+  if (typeof e.type === 'string' && e.type !== '') out.type = enumName(e.type)
+  if (e.payable === true) out.payable = true
+  if (typeof e.stateMutability === 'string' && e.stateMutability !== '') out.stateMutability = enumName(e.stateMutability)
+  return out
 }
 
 function hex41 (address: string): string {
