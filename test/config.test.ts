@@ -25,6 +25,10 @@ t.test('get and set by dotted key, with JSON values and validation', async t => 
   t.throws(() => setConfigValue(config, 'add.cidVersion', '2'), { code: 'CONFIG_INVALID' })
   t.throws(() => setConfigValue(config, 'log.level', 'loud'), { code: 'CONFIG_INVALID' })
   t.throws(() => setConfigValue(config, 'nope', '1'), { code: 'INVALID_PARAMETER' })
+  t.throws(() => setConfigValue(config, 'api.nope', '1'), { code: 'INVALID_PARAMETER', message: /unknown config key "api.nope"/ })
+  const tron = setConfigValue(config, 'settlement.chain', '{"kind":"tron","fullHost":"http://127.0.0.1:1","token":"TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4"}')
+  t.equal((setConfigValue(tron, 'settlement.chain.vault', 'TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4').settlement.chain as { vault?: string }).vault, 'TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4', 'an optional key not set yet can be set')
+  t.throws(() => setConfigValue(config, 'settlement.chain.vault', 'TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4'), { code: 'INVALID_PARAMETER' }, 'but only where the schema has it')
 })
 
 t.test('unknown keys and wrong types are named in the error', async t => {

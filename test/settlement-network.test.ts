@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -8,7 +8,6 @@ import { utils } from 'tronweb'
 import { compileTestBtt } from './helpers/contracts.js'
 import { startTronDouble } from './helpers/tron-double.js'
 import type { Config } from '../src/config/index.js'
-import { vaultArtifact } from '../src/settlement/vault/artifact.js'
 import { runCli } from './helpers/daemon.js'
 import { initRepo, startNetNode, uploadFinished, type DeepPartial, type NetNode } from './helpers/network.js'
 import { pseudoRandomBytes } from './helpers/node.js'
@@ -34,8 +33,6 @@ interface Terms { id: string, price: string, shardSize: number, start: number, h
 const owed = (terms: Terms, provenMs: number): bigint => BigInt(terms.price) * BigInt(terms.shardSize) * BigInt(provenMs) / ((1n << 30n) * 30n * 86_400_000n)
 
 const BTT = 10n ** 18n
-const CHAIN_ID = 728126428
-const coder = utils.ethersUtils.AbiCoder.defaultAbiCoder()
 const erc20 = new utils.ethersUtils.Interface(['function mint(address,uint256)', 'function balanceOf(address) view returns (uint256)'])
 
 t.test('hosts are paid for proven periods only, by cumulative cheques they check, and cash them on TRON', async t => {
@@ -55,15 +52,26 @@ t.test('hosts are paid for proven periods only, by cumulative cheques they check
   const tron = { kind: 'tron' as const, fullHost: double.url, token }
   // host 0 settles on no chain (the default); hosts 1 and 2 on TRON
   const hostRepos = [await makeRepo({}), await makeRepo({ settlement: { chain: tron, grace: '1d' } }), await makeRepo({ settlement: { chain: tron, grace: '1d' } })]
-  const renterRepo = await makeRepo({ proofs: { interval: '1s', timeout: '10s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 } })
+  const renterRepo = await makeRepo({ proofs: { interval: '1s', timeout: '10s', leaves: 8, maxFailures: 3 }, storage: { repairThreshold: 1 }, settlement: { chain: tron, grace: '1d' } })
   await double.evm.call(double.evmAddress(minter), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(renterRepo.address), 100n * BTT]))
-  const vault = await double.deploy(renterRepo.address, vaultArtifact.bytecode + coder.encode(['address', 'address', 'uint256', 'uint64'], [double.evmAddress(token), double.evmAddress(renterRepo.address), CHAIN_ID, 3600]).slice(2))
-  const config = JSON.parse(await readFile(join(renterRepo.repo, 'config.json'), 'utf8')) as Config
-  await writeFile(join(renterRepo.repo, 'config.json'), JSON.stringify({ ...config, settlement: { chain: { ...tron, vault }, grace: '1d' } }))
 
   const first = await startNetNode(t, { repo: hostRepos[0]?.repo as string, args: ['--host'] })
   const hosts = [first, ...await Promise.all(hostRepos.slice(1).map(async r => await startNetNode(t, { repo: r.repo, args: ['--host'], bootstrap: first })))]
   const renter = await startNetNode(t, { repo: renterRepo.repo, bootstrap: first })
+
+  // The renter deploys its vault, names it in its config and restarts.
+  const deployed = await runCli(['--repo', renterRepo.repo, 'wallet', 'deploy-vault', '--lock', '1h'])
+  t.equal(deployed.code, 0, deployed.stderr)
+  const { txid, vault, state } = JSON.parse(deployed.stdout) as { txid: string, vault: string, state: string }
+  t.equal(state, 'pending', 'btfs-ts wallet deploy-vault: pending, with the vault address')
+  await waitFor('the vault deployment to settle', async () => {
+    const tx = await runCli(['--repo', renterRepo.repo, 'wallet', 'tx', txid, 'deploy'])
+    return (JSON.parse(tx.stdout) as { state: string }).state === 'settled'
+  }, 60000)
+  const set = await runCli(['--repo', renterRepo.repo, 'config', 'set', 'settlement.chain.vault', vault])
+  t.equal(set.code, 0, set.stderr)
+  await renter.stop()
+  Object.assign(renter, await startNetNode(t, { repo: renterRepo.repo, bootstrap: first }))
   await waitFor('the renter to discover 3 hosts', async () => (await renter.api<{ hosts: unknown[] }>('/hosts?refresh=true')).hosts.length === 3, 60000)
 
   // The renter funds its vault: approve + deposit, pending, then seen on chain.

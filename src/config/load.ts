@@ -70,15 +70,25 @@ export function getConfigValue (config: Config, key: string): unknown {
  * (`true`, `5`, `{"a":1}`), else taken as a string, then the whole tree is validated.
  */
 export function setConfigValue (config: Config, key: string, raw: unknown): Config {
-  getConfigValue(config, key)
+  // The parent must exist; the key itself may be an optional one not set yet (validation below
+  // refuses keys the schema does not know).
+  const parts = key.split('.')
+  const parent = parts.length > 1 ? getConfigValue(config, parts.slice(0, -1).join('.')) : config
+  const last = parts[parts.length - 1] as string
+  if (!isObject(parent)) throw new AppError('INVALID_PARAMETER', `unknown config key "${key}"`)
   let value: unknown = raw
   if (typeof raw === 'string') {
-    const current = getConfigValue(config, key)
+    const current = parent[last]
     if (typeof current !== 'string') {
       try { value = JSON.parse(raw) } catch { value = raw }
     }
   }
-  return validateConfig(replaceAt(config, key.split('.'), value), `config key "${key}"`)
+  try {
+    return validateConfig(replaceAt(config, parts, value), `config key "${key}"`)
+  } catch (err) {
+    if (!(last in parent) && err instanceof Error && err.message.includes(`unknown key ${last}`)) throw new AppError('INVALID_PARAMETER', `unknown config key "${key}"`)
+    throw err
+  }
 }
 
 function replaceAt (node: unknown, path: string[], value: unknown): Config {

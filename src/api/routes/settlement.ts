@@ -2,6 +2,7 @@ import Type from 'typebox'
 import type { ApiInstance, RouteOptions } from '../context.js'
 import { errorResponses, ErrorSchema } from '../schemas.js'
 import { AppError } from '../../errors/index.js'
+import { parseDuration } from '../../proofs/challenge.js'
 
 const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
 const settlementErrors = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }
@@ -28,7 +29,7 @@ const PeriodSchema = Type.Object({ contractId: Type.String(), nonce: Type.String
 
 const sum = (periods: Array<{ amount: string }>): string => periods.reduce((s, p) => s + BigInt(p.amount), 0n).toString()
 
-/** GET /wallet, POST /wallet/deposit|withdraw, GET /settlement, GET /host/earnings, GET /cheques, POST /cheques/cash. */
+/** GET /wallet, POST /wallet/deposit|withdraw|vault, GET /wallet/tx/:txid, GET /settlement, GET /host/earnings, GET /cheques, POST /cheques/cash. */
 export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
   app.get('/wallet', {
     schema: {
@@ -70,6 +71,21 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
     if ((amount === undefined) === (complete !== true)) throw new AppError('INVALID_PARAMETER', 'give either amount (to ask) or complete=true (to take it after the time lock)')
     return amount !== undefined ? await node.online.chain.requestWithdrawal(BigInt(amount)) : await node.online.chain.withdraw()
   })
+
+  app.post('/wallet/vault', {
+    schema: {
+      querystring: Type.Object({ lock: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'withdrawal time lock of the new vault (default 7d)' })) }),
+      response: { 200: Type.Intersect([TxSchema, Type.Object({ vault: Type.Optional(Type.String({ description: 'the new vault (base58), known at broadcast' })) })]), ...settlementErrors }
+    }
+  }, async (request) => await node.online.chain.deployVault(Math.ceil(parseDuration(request.query.lock ?? '7d') / 1000)))
+
+  app.get('/wallet/tx/:txid', {
+    schema: {
+      params: Type.Object({ txid: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }) }),
+      querystring: Type.Object({ kind: Type.Union([Type.Literal('deposit'), Type.Literal('withdraw'), Type.Literal('cash'), Type.Literal('deploy')], { description: 'what the transaction was, which says the event that settles it' }) }),
+      response: { 200: TxSchema, ...settlementErrors }
+    }
+  }, async (request) => await node.online.chain.status(request.params.txid, request.query.kind))
 
   app.get('/settlement', {
     schema: {

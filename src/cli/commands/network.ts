@@ -4,7 +4,7 @@ import { toInt } from './files.js'
 import { repoPaths } from '../../repo/paths.js'
 import { passphraseEnv, rekeyWalletFile } from '../../wallet/wallet.js'
 
-/** `peers`, `wallet [deposit|withdraw]`, `settlement`, `cheque list|cash`, `hosts`, `host settings|shards|earnings|challenges`, `contracts`, `storage upload|status|ls|files|file`: they need the daemon. */
+/** `peers`, `wallet [deposit|withdraw|deploy-vault|tx|passphrase]`, `settlement`, `cheque list|cash`, `hosts`, `host settings|shards|earnings|challenges`, `contracts`, `storage upload|status|ls|files|file`: they need the daemon. */
 export function registerNetworkCommands (program: Command, ctx: CliContext): void {
   const show = (value: unknown): void => { ctx.print(JSON.stringify(value, null, 2)) }
 
@@ -21,6 +21,12 @@ export function registerNetworkCommands (program: Command, ctx: CliContext): voi
     .action(async (amount: string | undefined, opts: { complete?: boolean }) => {
       show(await ctx.withCore(async core => await core.online('POST', '/wallet/withdraw', { query: { amount, complete: opts.complete === true ? true : undefined } })))
     })
+  wallet.command('deploy-vault').description("(renter, on TRON) deploy this renter's vault (token from settlement.chain, this wallet as issuer); then set settlement.chain.vault to it and restart")
+    .option('--lock <duration>', 'withdrawal time lock, e.g. 7d', '7d')
+    .action(async (opts: { lock: string }) => { show(await ctx.withCore(async core => await core.online('POST', '/wallet/vault', { query: { lock: opts.lock } }))) })
+  wallet.command('tx').description('a transaction of this wallet: pending, settled or failed')
+    .argument('<txid>').argument('<kind>', 'deposit, withdraw, cash or deploy')
+    .action(async (txid: string, kind: string) => { show(await ctx.withCore(async core => await core.online('GET', `/wallet/tx/${encodeURIComponent(txid)}`, { query: { kind } }))) })
   wallet.command('passphrase').description(`encrypt the wallet key with a passphrase read from standard input (scrypt + AES-256-GCM; an empty line removes it); an encrypted key is unlocked with env ${passphraseEnv}`)
     .action(async () => {
       let input = ''
