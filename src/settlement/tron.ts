@@ -16,8 +16,8 @@ import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import type { Balances, ChainClient, Cheque, TxStatus } from './chain.js'
 import { vaultArtifact } from './vault/artifact.js'
+import { loadTronWeb, type TronWebModule } from '../wallet/wallet.js'
 
-type TronWebModule = typeof import('tronweb')
 type Interface = InstanceType<TronWebModule['utils']['ethersUtils']['Interface']>
 
 /** What the client needs of the node's Wallet: its address and a transaction signer (never the key). */
@@ -79,14 +79,6 @@ interface TransactionInfo {
   log?: InfoLog[]
   result?: string
   resMessage?: string
-}
-
-let tronweb: Promise<TronWebModule> | undefined
-
-/** tronweb costs ~0.9 s to import: load it on first use only. */
-async function loadTronWeb (): Promise<TronWebModule> {
-  tronweb ??= import('tronweb')
-  return await tronweb
 }
 
 /** ChainClient on TRON; see the module comment for the life of a transaction. */

@@ -21,11 +21,9 @@
  *
  * Environment: BTFS_TS_SECP256K1=auto|native|js (default auto: native, else js).
  */
-import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
-import { base58btc } from 'multiformats/bases/base58'
+import { base58Check, tronAddressOfPublicKey } from './address.js'
 import { hashTypedData, isTronHex } from './typed-hash.js'
 import type { TypedData } from './wallet.js'
 
@@ -73,13 +71,6 @@ function parseSignature (signature: string): Parsed | undefined {
   return { r, s: sn, parity, rs }
 }
 
-const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest()
-
-/** tronweb getBase58CheckAddress. */
-function base58Check (bytes: Uint8Array): string {
-  return base58btc.baseEncode(Buffer.concat([bytes, sha256(sha256(bytes)).subarray(0, 4)]))
-}
-
 /** What tronweb compares the recovered address with: address.fromHex(signer), or undefined when that can never match. */
 function signerKey (signer: unknown): string | undefined {
   if (typeof signer !== 'string') return undefined
@@ -87,14 +78,6 @@ function signerKey (signer: unknown): string | undefined {
   // tronweb hexStr2byteArray: pairs of hex digits, an odd last digit dropped
   const hex = signer.replace(/^0x/, '41')
   return base58Check(Buffer.from(hex.slice(0, hex.length - (hex.length % 2)), 'hex'))
-}
-
-/** The TRON address of an uncompressed public key (0x04 ‖ x ‖ y). */
-function tronAddressOfKey (uncompressed: Uint8Array): string {
-  const body = new Uint8Array(21)
-  body[0] = 0x41
-  body.set(keccak_256(uncompressed.subarray(1)).subarray(12), 1)
-  return base58Check(body)
 }
 
 /** R' = s⁻¹(h·G + r·P) has x = r and the signature's parity: Q = P (see the file comment). */
@@ -118,7 +101,7 @@ const jsCheck: Check = (key, sig, digest) => {
     return signedBy(known, sig, h)
   }
   const recovered = new secp256k1.Signature(sig.r, sig.s, sig.parity).recoverPublicKey(digest)
-  if (tronAddressOfKey(recovered.toBytes(false)) !== key) return false
+  if (tronAddressOfPublicKey(recovered.toBytes(false)) !== key) return false
   if (signers.size >= maxSigners) signers.delete(signers.keys().next().value as string)
   signers.set(key, CurvePoint.fromAffine(recovered.toAffine()).precompute(tableWindow, true))
   return true
@@ -138,7 +121,7 @@ function nativeCheck (): Check {
     } catch {
       return false // no curve point with x = r, or Q at infinity
     }
-    return tronAddressOfKey(point) === key
+    return tronAddressOfPublicKey(point) === key
   }
 }
 

@@ -1,10 +1,9 @@
-import { createCipheriv, createDecipheriv, createECDH, createHash, randomBytes, scrypt } from 'node:crypto'
-import { keccak_256 } from '@noble/hashes/sha3.js'
-import { base58btc } from 'multiformats/bases/base58'
+import { createCipheriv, createDecipheriv, createECDH, randomBytes, scrypt } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { AppError } from '../errors/index.js'
 import { writeFileAtomic } from '../repo/identity.js'
+import { tronAddressOfPublicKey } from './address.js'
 
 /** A TIP-712 (EIP-712) domain, types and value, as tronweb takes them. */
 export interface TypedData {
@@ -13,12 +12,12 @@ export interface TypedData {
   value: Record<string, unknown>
 }
 
-type TronWebModule = typeof import('tronweb')
+export type TronWebModule = typeof import('tronweb')
 
 let tronweb: Promise<TronWebModule> | undefined
 
-/** tronweb costs ~0.9 s to import: load it on first use only. */
-async function loadTronWeb (): Promise<TronWebModule> {
+/** tronweb costs ~0.9 s to import: load it on first use only (the wallet and the TRON chain client share it). */
+export async function loadTronWeb (): Promise<TronWebModule> {
   tronweb ??= import('tronweb')
   return await tronweb
 }
@@ -112,18 +111,11 @@ async function readKeyFile (path: string, passphrase: string | undefined): Promi
   return await unseal(sealed, passphrase, path)
 }
 
-/**
- * The TRON address of a secp256k1 private key: 0x41 ‖ the last 20 bytes of keccak-256 of the
- * uncompressed public key (without its 0x04 prefix), in base58check (Bitcoin alphabet). Computed
- * here so that opening the wallet does not load tronweb (~50 MB); tests check it against tronweb.
- */
+/** The TRON address of a secp256k1 private key (see tronAddressOfPublicKey). */
 export function tronAddress (privateKey: Uint8Array): string {
   const ecdh = createECDH('secp256k1')
   ecdh.setPrivateKey(privateKey)
-  const point = ecdh.getPublicKey()
-  const body = Buffer.concat([Buffer.from([0x41]), Buffer.from(keccak_256(point.subarray(1))).subarray(12)])
-  const check = createHash('sha256').update(createHash('sha256').update(body).digest()).digest().subarray(0, 4)
-  return base58btc.baseEncode(Buffer.concat([body, check]))
+  return tronAddressOfPublicKey(ecdh.getPublicKey())
 }
 
 /**
