@@ -21,6 +21,14 @@ export interface HostChallenge {
   error?: string
 }
 
+/**
+ * The key of a challenge in the `host-challenges` log: received time (unix ms, 13 digits) and the
+ * contract; with no contract, the lower bound of every key of that millisecond (for range reads).
+ */
+export function challengeLogKey (at: number, contractId = ''): string {
+  return `${String(Math.max(0, Math.floor(at))).padStart(13, '0')}/${contractId}`
+}
+
 export interface ProverComponents {
   network: Network
   wallet: Wallet
@@ -75,7 +83,7 @@ export class HostProver {
     const msg = await ch.receive<{ contractId?: string, nonce?: string }>({ signal: AbortSignal.timeout(30_000) })
     if (typeof msg.contractId !== 'string' || typeof msg.nonce !== 'string' || !/^0x[0-9a-f]{64}$/.test(msg.nonce)) throw new AppError('PROTOCOL_ERROR', 'expected {contractId, nonce}')
     const entry: HostChallenge = { at: Date.now(), contractId: msg.contractId, renterPeer: conn.remotePeer.toString(), nonce: msg.nonce, indices: [], answered: false }
-    const key = `${String(entry.at).padStart(13, '0')}/${entry.contractId}`
+    const key = challengeLogKey(entry.at, entry.contractId)
     try {
       const record = await this.#c.contracts.get('host', msg.contractId)
       if (record === undefined || record.state !== 'stored') throw new AppError('NOT_FOUND', 'this host holds no shard under that contract')
@@ -106,10 +114,10 @@ export class HostProver {
         await handle.close()
       }
     } catch (err) {
+      // (an answered round is logged before it is sent; this records why one was not, or failed to go out)
       entry.error = (err as Error).message
-      throw err
-    } finally {
       await this.#log.put(key, entry).catch(() => {})
+      throw err
     }
   }
 

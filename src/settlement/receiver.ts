@@ -1,7 +1,7 @@
 import type { Stream } from '@libp2p/interface'
 import type { ContractRecord, ContractStore } from '../contracts/store.js'
 import { contractEnd } from '../contracts/terms.js'
-import type { HostChallenge } from '../host/prover.js'
+import { challengeLogKey, type HostChallenge } from '../host/prover.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import { Channel, protocols } from '../network/framing.js'
@@ -75,7 +75,7 @@ export class ChequeReceiver {
   readonly #paid: Bucket<string, ContractPaid>
   readonly #earnings: Bucket<string, string>
   readonly #challenges: Bucket<string, HostChallenge>
-  /** Cheques of one renter are checked and written one at a time. */
+  /** The books are checked and written one change at a time. */
   #queue: Promise<unknown> = Promise.resolve()
   readonly #overdue = new Map<string, { value: boolean, until: number }>()
   readonly #renters = new Map<string, string>()
@@ -110,7 +110,12 @@ export class ChequeReceiver {
 
   /** Checks and credits a cheque; throws ChequeRejection with the reason when it is refused. */
   async receive (cheque: unknown, periods: unknown): Promise<Receivable> {
-    const run = this.#queue.then(async () => await this.#receive(cheque, periods))
+    return await this.#serial(async () => await this.#receive(cheque, periods))
+  }
+
+  /** Runs `fn` after every write of the books queued before it (cheques and cash-outs). */
+  async #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn)
     this.#queue = run.catch(() => {})
     return await run
   }
@@ -210,8 +215,7 @@ export class ChequeReceiver {
 
   /** True when the challenge log holds an answered challenge `nonce` of `contractId` near `at`. */
   async #answered (contractId: string, nonce: string, at: number): Promise<boolean> {
-    const key = (ms: number): string => String(Math.max(0, ms)).padStart(13, '0')
-    for await (const c of this.#challenges.values({ gte: key(at - roundSkewMs), lt: key(at + roundSkewMs + 1) })) {
+    for await (const c of this.#challenges.values({ gte: challengeLogKey(at - roundSkewMs), lt: challengeLogKey(at + roundSkewMs + 1) })) {
       if (c.contractId === contractId && c.nonce === nonce && c.answered) return true
     }
     return false
@@ -270,8 +274,7 @@ export class ChequeReceiver {
     const since = (await this.#receivables.get(renter))?.lastChequeAt ?? 0
     const until = Date.now() - this.#c.graceMs
     if (until <= since) return false
-    const key = (ms: number): string => String(Math.max(0, ms)).padStart(13, '0')
-    for await (const c of this.#challenges.values({ gt: key(since), lt: key(until) })) {
+    for await (const c of this.#challenges.values({ gt: challengeLogKey(since), lt: challengeLogKey(until) })) {
       if (!c.answered) continue
       const record = await this.#c.contracts.get('host', c.contractId)
       if (record?.terms.renter === renter) return true
@@ -304,7 +307,7 @@ export class ChequeReceiver {
   }
 
   async #record (renter: string, entry: Receivable['cashouts'][number]): Promise<void> {
-    const run = this.#queue.then(async () => {
+    await this.#serial(async () => {
       const r = await this.#receivables.get(renter)
       if (r === undefined) return
       const at = r.cashouts.findIndex(c => c.txid === entry.txid)
@@ -313,7 +316,5 @@ export class ChequeReceiver {
       r.cashed = r.cashouts.filter(c => c.state === 'settled').reduce((sum, c) => sum + BigInt(c.paid ?? '0'), 0n).toString()
       await this.#receivables.put(renter, r)
     })
-    this.#queue = run.catch(() => {})
-    await run
   }
 }
