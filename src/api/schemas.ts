@@ -16,3 +16,9 @@ export const errorResponses = {
   404: ErrorSchema,
   500: ErrorSchema
 }
+
+/** BTT base units (1 BTT = 10^18) as a decimal string: amounts never travel as JSON numbers. */
+export const BttAmount = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
+
+/** Error responses of routes that need the network: a conflict, a peer or chain that failed, offline. */
+export const networkErrorResponses = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }

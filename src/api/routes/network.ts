@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox'
 import type { ApiInstance, RouteOptions } from '../context.js'
-import { errorResponses, ErrorSchema } from '../schemas.js'
+import { BttAmount, networkErrorResponses } from '../schemas.js'
 import { parseCid } from '../../unixfs/ipfs-path.js'
 import { AppError } from '../../errors/index.js'
 import { setConfigValue } from '../../config/index.js'
@@ -8,28 +8,26 @@ import type { ContractRecord } from '../../contracts/store.js'
 import { contractEnd } from '../../contracts/terms.js'
 import { repairThreshold } from '../../storage/repair.js'
 
-const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
-const networkErrors = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }
 
 const HostAdSchema = Type.Object({
   peerId: Type.String(),
   address: Type.String({ description: "TRON address of the host's wallet" }),
-  price: Decimal,
+  price: BttAmount,
   capacity: Type.Integer(),
   free: Type.Integer(),
   minDuration: Type.Integer({ description: 'days' }),
   maxDuration: Type.Integer({ description: 'days' }),
-  collateral: Decimal,
+  collateral: BttAmount,
   expiry: Type.Integer({ description: 'unix seconds' })
 })
 
 const HostSettingsSchema = Type.Object({
   enabled: Type.Boolean(),
-  price: Decimal,
+  price: BttAmount,
   capacity: Type.Integer({ minimum: 0 }),
   minDuration: Type.Integer({ minimum: 1 }),
   maxDuration: Type.Integer({ minimum: 1 }),
-  collateral: Decimal,
+  collateral: BttAmount,
   adTtl: Type.Integer({ minimum: 10 }),
   reprovideInterval: Type.Integer({ minimum: 1 })
 })
@@ -48,8 +46,8 @@ const ContractSchema = Type.Object({
   leafSize: Type.Integer(),
   start: Type.Integer(),
   duration: Type.Integer(),
-  price: Decimal,
-  amount: Decimal,
+  price: BttAmount,
+  amount: BttAmount,
   challengeInterval: Type.Integer(),
   challengeLeaves: Type.Integer(),
   renterSignature: Type.String(),
@@ -77,7 +75,7 @@ const UploadSchema = Type.Object({
   k: Type.Integer(),
   m: Type.Integer(),
   duration: Type.Integer(),
-  maxPrice: Decimal,
+  maxPrice: BttAmount,
   state: Type.String({ description: 'preparing | contracting | uploading | complete | failed' }),
   shards: Type.Array(ShardStatusSchema),
   notes: Type.Array(Type.String()),
@@ -101,7 +99,7 @@ function contractView (r: ContractRecord): Static<typeof ContractSchema> {
 /** Network, host and storage routes: /peers, /hosts, /host/settings, /contracts, /storage/*. */
 export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
   app.get('/peers', {
-    schema: { response: { 200: Type.Object({ peers: Type.Array(Type.Object({ id: Type.String(), addr: Type.String(), direction: Type.String() })) }), ...networkErrors } }
+    schema: { response: { 200: Type.Object({ peers: Type.Array(Type.Object({ id: Type.String(), addr: Type.String(), direction: Type.String() })) }), ...networkErrorResponses } }
   }, async () => ({
     peers: node.online.network.libp2p.getConnections().map(c => ({ id: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction }))
   }))
@@ -119,7 +117,7 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
             failed: Type.Integer({ description: 'shard uploads to it that failed' })
           }))
         }),
-        ...networkErrors
+        ...networkErrorResponses
       }
     }
   }, async (request) => {
@@ -127,10 +125,10 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
     return { hosts: hosts.map(h => ({ peerId: h.peerId, ad: h.ad, latency: h.latency, stored: h.history.stored, failed: h.history.failed })) }
   })
 
-  app.get('/host/settings', { schema: { response: { 200: HostSettingsSchema, ...networkErrors } } }, async () => node.online.host.settings)
+  app.get('/host/settings', { schema: { response: { 200: HostSettingsSchema, ...networkErrorResponses } } }, async () => node.online.host.settings)
 
   app.put('/host/settings', {
-    schema: { body: Type.Partial(HostSettingsSchema), response: { 200: HostSettingsSchema, ...networkErrors } }
+    schema: { body: Type.Partial(HostSettingsSchema), response: { 200: HostSettingsSchema, ...networkErrorResponses } }
   }, async (request) => {
     setConfigValue(node.config, 'host', { ...node.online.host.settings, ...request.body }) // validates the whole section
     await node.online.host.updateSettings(request.body)
@@ -140,7 +138,7 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
   app.get('/contracts', {
     schema: {
       querystring: Type.Object({ role: Type.Optional(Type.Union([Type.Literal('renter'), Type.Literal('host')])) }),
-      response: { 200: Type.Object({ contracts: Type.Array(ContractSchema) }), ...networkErrors }
+      response: { 200: Type.Object({ contracts: Type.Array(ContractSchema) }), ...networkErrorResponses }
     }
   }, async (request) => {
     const out: Array<Static<typeof ContractSchema>> = []
@@ -155,9 +153,9 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
         k: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
         m: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
         duration: Type.Optional(Type.Integer({ minimum: 1, description: 'days (default storage.duration)' })),
-        'max-price': Type.Optional(Decimal)
+        'max-price': Type.Optional(BttAmount)
       }),
-      response: { 200: Type.Object({ id: Type.String() }), ...networkErrors }
+      response: { 200: Type.Object({ id: Type.String() }), ...networkErrorResponses }
     }
   }, async (request) => {
     const q = request.query
@@ -173,11 +171,11 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
   })
 
   app.get('/storage/upload/:id', {
-    schema: { params: Type.Object({ id: Type.String() }), response: { 200: UploadSchema, ...networkErrors } }
+    schema: { params: Type.Object({ id: Type.String() }), response: { 200: UploadSchema, ...networkErrorResponses } }
   }, async (request) => await node.online.uploads.get(request.params.id))
 
   app.get('/storage/uploads', {
-    schema: { response: { 200: Type.Object({ uploads: Type.Array(UploadSchema) }), ...networkErrors } }
+    schema: { response: { 200: Type.Object({ uploads: Type.Array(UploadSchema) }), ...networkErrorResponses } }
   }, async () => ({ uploads: await node.online.uploads.list() }))
 
   app.get('/storage/files', {
@@ -196,7 +194,7 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
             recoverable: Type.Boolean({ description: 'reachable ≥ k' })
           }))
         }),
-        ...networkErrors
+        ...networkErrorResponses
       }
     }
   }, async () => {
@@ -290,7 +288,7 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
           })),
           repairs: Type.Array(RepairSchema)
         }),
-        ...networkErrors
+        ...networkErrorResponses
       }
     }
   }, async (request) => {
@@ -343,7 +341,7 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
     schema: {
       response: {
         200: Type.Object({ pass: Type.Optional(SelfCheckPassSchema), shards: Type.Array(ShardCheckSchema) }),
-        ...networkErrors
+        ...networkErrorResponses
       }
     }
   }, async () => await node.online.selfCheck.status())
@@ -352,7 +350,7 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
     schema: {
       response: {
         200: Type.Object({ pass: SelfCheckPassSchema, shards: Type.Array(ShardCheckSchema) }),
-        ...networkErrors
+        ...networkErrorResponses
       }
     }
   }, async () => {
@@ -375,7 +373,7 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
             error: Type.Optional(Type.String())
           }))
         }),
-        ...networkErrors
+        ...networkErrorResponses
       }
     }
   }, async (request) => ({ challenges: await node.online.prover.list(request.query.limit ?? 100) }))

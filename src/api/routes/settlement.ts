@@ -1,16 +1,14 @@
 import Type from 'typebox'
 import type { ApiInstance, RouteOptions } from '../context.js'
-import { errorResponses, ErrorSchema } from '../schemas.js'
+import { BttAmount, networkErrorResponses } from '../schemas.js'
 import { AppError } from '../../errors/index.js'
 import { parseDuration } from '../../proofs/challenge.js'
 
-const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
-const settlementErrors = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }
 
 const ChequeSchema = Type.Object({
   vault: Type.String(),
   beneficiary: Type.String(),
-  cumulativePayout: Decimal,
+  cumulativePayout: BttAmount,
   signature: Type.String({ description: 'TIP-712 signature of Cheque(vault, beneficiary, cumulativePayout) by the vault issuer' })
 })
 
@@ -18,14 +16,14 @@ const TxSchema = Type.Object({
   txid: Type.String(),
   state: Type.Union([Type.Literal('pending'), Type.Literal('settled'), Type.Literal('failed')]),
   reason: Type.Optional(Type.String()),
-  paid: Type.Optional(Decimal),
-  bounced: Type.Optional(Decimal),
+  paid: Type.Optional(BttAmount),
+  bounced: Type.Optional(BttAmount),
   fee: Type.Optional(Type.String())
 })
 
-const CashoutSchema = Type.Intersect([TxSchema, Type.Object({ cumulativePayout: Decimal, at: Type.Integer() })])
+const CashoutSchema = Type.Intersect([TxSchema, Type.Object({ cumulativePayout: BttAmount, at: Type.Integer() })])
 
-const PeriodSchema = Type.Object({ contractId: Type.String(), nonce: Type.String(), from: Type.Integer(), to: Type.Integer(), amount: Decimal })
+const PeriodSchema = Type.Object({ contractId: Type.String(), nonce: Type.String(), from: Type.Integer(), to: Type.Integer(), amount: BttAmount })
 
 const sum = (periods: Array<{ amount: string }>): string => periods.reduce((s, p) => s + BigInt(p.amount), 0n).toString()
 
@@ -40,14 +38,14 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
           vault: Type.String({ description: "the vault this node's cheques draw on (its own address without a chain)" }),
           balances: Type.Object({
             trx: Type.Optional(Type.String({ description: 'sun' })),
-            btt: Type.Optional(Decimal),
+            btt: Type.Optional(BttAmount),
             vault: Type.Optional(Type.Object({
-              address: Type.String(), issuer: Type.String(), balance: Decimal,
-              withdrawal: Type.Optional(Type.Object({ amount: Decimal, after: Type.Integer() }))
+              address: Type.String(), issuer: Type.String(), balance: BttAmount,
+              withdrawal: Type.Optional(Type.Object({ amount: BttAmount, after: Type.Integer() }))
             }))
           }, { description: 'what the chain reports; empty without a chain' })
         }),
-        ...settlementErrors
+        ...networkErrorResponses
       }
     }
   }, async () => {
@@ -56,7 +54,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
   })
 
   const Amount = Type.Object({ amount: Type.String({ pattern: '^[1-9][0-9]{0,77}$', description: 'BTT base units' }) })
-  app.post('/wallet/deposit', { schema: { querystring: Amount, response: { 200: TxSchema, ...settlementErrors } } },
+  app.post('/wallet/deposit', { schema: { querystring: Amount, response: { 200: TxSchema, ...networkErrorResponses } } },
     async (request) => await node.online.chain.deposit(BigInt(request.query.amount)))
   app.post('/wallet/withdraw', {
     schema: {
@@ -64,7 +62,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
         amount: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,77}$', description: 'ask for this much back (base units); it can be taken after the vault\'s time lock' })),
         complete: Type.Optional(Type.Boolean({ description: 'take the withdrawal asked for before, once its time lock is over' }))
       }),
-      response: { 200: TxSchema, ...settlementErrors }
+      response: { 200: TxSchema, ...networkErrorResponses }
     }
   }, async (request) => {
     const { amount, complete } = request.query
@@ -75,7 +73,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
   app.post('/wallet/vault', {
     schema: {
       querystring: Type.Object({ lock: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'withdrawal time lock of the new vault (default 7d)' })) }),
-      response: { 200: Type.Intersect([TxSchema, Type.Object({ vault: Type.Optional(Type.String({ description: 'the new vault (base58), known at broadcast' })) })]), ...settlementErrors }
+      response: { 200: Type.Intersect([TxSchema, Type.Object({ vault: Type.Optional(Type.String({ description: 'the new vault (base58), known at broadcast' })) })]), ...networkErrorResponses }
     }
   }, async (request) => await node.online.chain.deployVault(Math.ceil(parseDuration(request.query.lock ?? '7d') / 1000)))
 
@@ -83,7 +81,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
     schema: {
       params: Type.Object({ txid: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }) }),
       querystring: Type.Object({ kind: Type.Union([Type.Literal('deposit'), Type.Literal('withdraw'), Type.Literal('cash'), Type.Literal('deploy')], { description: 'what the transaction was, which says the event that settles it' }) }),
-      response: { 200: TxSchema, ...settlementErrors }
+      response: { 200: TxSchema, ...networkErrorResponses }
     }
   }, async (request) => await node.online.chain.status(request.params.txid, request.query.kind))
 
@@ -96,18 +94,18 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
             host: Type.String({ description: 'peer id' }),
             beneficiary: Type.String({ description: "the host's wallet" }),
             vault: Type.String(),
-            owed: Decimal,
-            issued: Type.Object({ cumulative: Decimal }, { description: 'total of the latest cheque signed' }),
-            acknowledged: Decimal,
+            owed: BttAmount,
+            issued: Type.Object({ cumulative: BttAmount }, { description: 'total of the latest cheque signed' }),
+            acknowledged: BttAmount,
             periodsPaid: Type.Integer(),
             lastCheque: Type.Optional(Type.Object({ cheque: ChequeSchema, periods: Type.Array(PeriodSchema), at: Type.Integer(), delivered: Type.Boolean(), rejected: Type.Optional(Type.String()) }))
           })),
           receivables: Type.Array(Type.Object({
             renter: Type.String(),
             vault: Type.String(),
-            received: Decimal,
-            cashed: Decimal,
-            uncashed: Decimal,
+            received: BttAmount,
+            cashed: BttAmount,
+            uncashed: BttAmount,
             periods: Type.Integer(),
             lastCheque: ChequeSchema,
             lastChequeAt: Type.Integer(),
@@ -115,7 +113,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
             cashouts: Type.Array(CashoutSchema)
           }))
         }),
-        ...settlementErrors
+        ...networkErrorResponses
       }
     }
   }, async () => {
@@ -150,17 +148,17 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
     schema: {
       response: {
         200: Type.Object({
-          total: Decimal,
-          days: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC)' }), amount: Decimal })),
+          total: BttAmount,
+          days: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD (UTC)' }), amount: BttAmount })),
           contracts: Type.Array(Type.Object({
             contractId: Type.String(),
             provenMs: Type.Integer({ description: 'ms of proven storage paid for' }),
-            amount: Decimal,
+            amount: BttAmount,
             periods: Type.Integer(),
             paidUntil: Type.Integer({ description: 'unix ms: the end of the last period paid' })
           }))
         }),
-        ...settlementErrors
+        ...networkErrorResponses
       }
     }
   }, async () => {
@@ -172,10 +170,10 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
     schema: {
       response: {
         200: Type.Object({
-          received: Type.Array(Type.Object({ renter: Type.String(), cheque: ChequeSchema, received: Decimal, cashed: Decimal, at: Type.Integer() })),
+          received: Type.Array(Type.Object({ renter: Type.String(), cheque: ChequeSchema, received: BttAmount, cashed: BttAmount, at: Type.Integer() })),
           issued: Type.Array(Type.Object({ host: Type.String(), cheque: ChequeSchema, delivered: Type.Boolean(), at: Type.Integer() }))
         }),
-        ...settlementErrors
+        ...networkErrorResponses
       }
     }
   }, async () => {
@@ -190,7 +188,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
   app.post('/cheques/cash', {
     schema: {
       querystring: Type.Object({ renter: Type.Optional(Type.String({ description: 'cash only the cheque of this renter (wallet address); default: every renter with uncashed BTT' })) }),
-      response: { 200: Type.Object({ cashouts: Type.Array(Type.Intersect([CashoutSchema, Type.Object({ renter: Type.String() })])) }), ...settlementErrors }
+      response: { 200: Type.Object({ cashouts: Type.Array(Type.Intersect([CashoutSchema, Type.Object({ renter: Type.String() })])) }), ...networkErrorResponses }
     }
   }, async (request) => {
     const { receiver } = node.online
