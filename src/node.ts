@@ -155,7 +155,7 @@ export class BtfsNode {
         network, contracts, datastore, logger: log.child({ component: 'proofs' }), chainId,
         intervalMs: parseDuration(config.proofs.interval), timeoutMs: parseDuration(config.proofs.timeout), leaves: config.proofs.leaves, maxFailures: config.proofs.maxFailures,
         onFailed: () => { repair?.poke() },
-        onRound: (record, round, from) => { payer.onRound(record, round, from) }
+        onRound: (record, round, period) => { payer.onRound(record, round, period) }
       })
       await proofs.start()
       stack.push({ name: 'proofs', stop: async () => { await proofs.stop() } })

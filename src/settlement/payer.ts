@@ -1,5 +1,4 @@
 import type { ContractRecord } from '../contracts/store.js'
-import { contractEnd } from '../contracts/terms.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import { Channel, protocols } from '../network/framing.js'
@@ -69,19 +68,15 @@ export class Payer {
     this.#bucket = components.datastore.bucket<string, Payable>('payables', 'utf8', 'json')
   }
 
-  /** A round of `record` was recorded; `from` (unix ms) is where the period it closes began. */
-  onRound (record: ContractRecord, round: ChallengeRound, from: number): void {
-    if (round.verdict !== 'pass') return
+  /** A round of `record` was recorded, closing `period` (unix ms, within the contract's term). */
+  onRound (record: ContractRecord, round: ChallengeRound, { from, to }: { from: number, to: number }): void {
+    if (round.verdict !== 'pass' || to <= from) return
     const t = record.terms
-    const nonce = round.nonce
-    const start = Math.max(from, t.start * 1000)
-    const end = Math.min(round.at, contractEnd(t) * 1000)
-    if (end <= start) return
     this.#enqueue(t.host, async () => {
       const p = await this.#load(record)
       const before = p.proven[t.id] ?? 0
-      p.proven[t.id] = before + (end - start)
-      p.owed.push({ contractId: t.id, nonce, from: start, to: end, amount: periodAmount(t, before, end - start).toString() })
+      p.proven[t.id] = before + (to - from)
+      p.owed.push({ contractId: t.id, nonce: round.nonce, from, to, amount: periodAmount(t, before, to - from).toString() })
       p.updated = Date.now()
       await this.#bucket.put(t.host, p)
       await this.#pay(p)

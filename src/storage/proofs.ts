@@ -48,9 +48,9 @@ export interface SchedulerComponents {
   onFailed?: (record: ContractRecord) => void
   /**
    * Told after each recorded round with the period it closes (unix ms, from the round before or
-   * the contract's start): the payer pays for the periods of passed rounds, never for others.
+   * the contract's start, within the term): the payer pays for the periods of passed rounds only.
    */
-  onRound?: (record: ContractRecord, round: ChallengeRound, from: number) => void
+  onRound?: (record: ContractRecord, round: ChallengeRound, period: { from: number, to: number }) => void
 }
 
 /**
@@ -183,9 +183,11 @@ export class ProofScheduler {
     p.last = round
     const from = p.periodStart ?? record.terms.start * 1000
     p.periodStart = Math.max(from, round.at)
-    if (round.verdict === 'pass') p.provenMs = (p.provenMs ?? 0) + Math.max(0, Math.min(round.at, contractEnd(record.terms) * 1000) - Math.max(from, record.terms.start * 1000))
+    // the period this round closes, within the contract's term
+    const period = { from: Math.max(from, record.terms.start * 1000), to: Math.min(round.at, contractEnd(record.terms) * 1000) }
+    if (round.verdict === 'pass') p.provenMs = (p.provenMs ?? 0) + Math.max(0, period.to - period.from)
     await this.#bucket.put(id, p)
-    this.#c.onRound?.(record, round, from)
+    this.#c.onRound?.(record, round, period)
     if (p.consecutiveFailures >= this.#c.maxFailures && record.state === 'stored') {
       const error = `${p.consecutiveFailures} consecutive challenges failed or missed: ${round.reason ?? ''}`
       await this.#c.contracts.put({ ...record, state: 'failed', error })
