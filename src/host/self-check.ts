@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import type { ContractStore } from '../contracts/store.js'
 import type { Logger } from '../logger.js'
 import { MerkleBuilder } from '../merkle/index.js'
-import { RateLimiter } from '../storage/rate.js'
+import { RateLimiter } from '../renter/rate.js'
 import type { Bucket, Datastore } from '../store/index.js'
 import type { HostShardStore } from './shard-store.js'
 

@@ -6,7 +6,7 @@ import { AppError } from '../../errors/index.js'
 import { setConfigValue } from '../../config/index.js'
 import type { ContractRecord } from '../../contracts/store.js'
 import { contractEnd } from '../../contracts/terms.js'
-import { repairThreshold } from '../../storage/repair.js'
+import { repairThreshold } from '../../renter/repair.js'
 
 
 const HostAdSchema = Type.Object({
