@@ -1,26 +1,25 @@
 import { createHash } from 'node:crypto'
 import { domain, type ContractTerms } from '../contracts/terms.js'
 import { leafCountOf, verifyMerkleProofs, type MerkleProofItem } from '../merkle/index.js'
+import { encodeItems } from './answer-codec.js'
 import { type TypedData } from '../wallet/wallet.js'
 import { verifyTypedFast } from '../wallet/typed-verify.js'
 
-/** One proven leaf: its index, its bytes and its audit path. */
-export interface ProofItem {
-  index: number
-  /** base64 */
-  leaf: string
-  /** 0x-hex hashes, leaf level first */
-  path: string[]
-}
-
-/** A host's signed answer to a challenge. */
+/**
+ * A host's signed answer to a challenge. On the wire it is one binary frame (answer-codec.ts):
+ * raw leaves and 32-byte path hashes, no JSON, no base64 — a third to two fifths fewer bytes than
+ * the JSON form it replaced, and a decode that is a few subarray() calls.
+ */
 export interface ChallengeAnswer {
+  /** 0x + 32 bytes */
   contractId: string
   /** 0x + the renter's 32 random bytes */
   nonce: string
-  items: ProofItem[]
-  /** TIP-712 signature of (contractId, nonce, digest of the items) by the host's wallet */
+  items: MerkleProofItem[]
+  /** TIP-712 signature of (contractId, nonce, SHA-256 of the encoded items) by the host's wallet, 0x-hex */
   signature: string
+  /** The encoded items as they came off the wire (their digest is what is signed); set by decodeAnswer. */
+  itemsBytes?: Uint8Array
 }
 
 const label = Buffer.from('btfs-ts/challenge/v1')
@@ -43,40 +42,9 @@ export function challengeIndices (nonce: string, contractId: string, leafCount: 
   return out
 }
 
-/** An item's bytes, decoded once for both the Merkle checks and the digest. Throws on a malformed item. */
-function decodeItem (item: ProofItem): MerkleProofItem {
-  if (typeof item?.leaf !== 'string' || !Array.isArray(item.path)) throw new TypeError('malformed proof item')
-  // one hex decode for the whole path (the hashes are 0x + 64 digits; others are cut out as they are)
-  const { path } = item
-  const joined = path.every(p => typeof p === 'string' && p.length === 66 && p.startsWith('0x'))
-    ? Buffer.from(path.map(p => p.slice(2)).join(''), 'hex')
-    : undefined
-  return {
-    leafIndex: item.index,
-    leaf: Buffer.from(item.leaf, 'base64'),
-    path: joined !== undefined && joined.length === 32 * path.length ? path.map((_, i) => joined.subarray(32 * i, 32 * i + 32)) : path.map(hex)
-  }
-}
-
-/** SHA-256 over index (u64) ‖ leaf length (u32) ‖ leaf ‖ path hashes of each item, as one buffer. */
-function digestOf (items: readonly MerkleProofItem[]): string {
-  let size = 0
-  for (const item of items) size += 12 + item.leaf.length + item.path.reduce((n, p) => n + p.length, 0)
-  const buf = Buffer.allocUnsafe(size)
-  let at = 0
-  for (const item of items) {
-    at = buf.writeBigUInt64BE(BigInt(item.leafIndex), at)
-    at = buf.writeUInt32BE(item.leaf.length, at)
-    buf.set(item.leaf, at)
-    at += item.leaf.length
-    for (const p of item.path) { buf.set(p, at); at += p.length }
-  }
-  return '0x' + createHash('sha256').update(buf).digest('hex')
-}
-
-/** SHA-256 over the items in a canonical byte form: what the host's signature covers. */
-export function itemsDigest (items: readonly ProofItem[]): string {
-  return digestOf(items.map(decodeItem))
+/** SHA-256 of the canonical (wire) encoding of the items: what the host's signature covers. */
+export function itemsDigest (items: readonly MerkleProofItem[]): string {
+  return '0x' + createHash('sha256').update(encodeItems(items)).digest('hex')
 }
 
 const proofTypes = {
@@ -110,18 +78,14 @@ export function verifyAnswer (terms: ContractTerms, nonce: string, c: number, an
   if (answer.nonce !== nonce) return { ok: false, reason: 'answer is for another challenge (stale or replayed nonce)' }
   const leafCount = leafCountOf(terms.shardSize, terms.leafSize)
   const want = challengeIndices(nonce, terms.id, leafCount, c)
-  if (!Array.isArray(answer.items) || answer.items.length !== want.length) return { ok: false, reason: `expected ${want.length} leaves` }
-  let items: MerkleProofItem[]
-  try {
-    items = answer.items.map(decodeItem)
-  } catch {
-    return { ok: false, reason: 'malformed proof items' }
-  }
+  const items = answer.items
+  if (items.length !== want.length) return { ok: false, reason: `expected ${want.length} leaves` }
   const stray = items.findIndex((item, j) => item.leafIndex !== want[j])
   if (stray >= 0) return { ok: false, reason: `leaf ${stray} is not the one asked for` }
   const bad = verifyMerkleProofs(hex(terms.merkleRoot), leafCount, items).indexOf(false)
   if (bad >= 0) return { ok: false, reason: `leaf ${want[bad]} does not prove against the contract's Merkle root` }
-  if (!verify(proofTypedData(terms.id, nonce, digestOf(items), chainId), answer.signature, terms.host)) {
+  const digest = '0x' + createHash('sha256').update(answer.itemsBytes ?? encodeItems(items)).digest('hex')
+  if (!verify(proofTypedData(terms.id, nonce, digest, chainId), answer.signature, terms.host)) {
     return { ok: false, reason: "the answer is not signed by the host's wallet" }
   }
   return { ok: true }
