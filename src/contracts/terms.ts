@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import Type, { type Static } from 'typebox'
 import type { TypedData } from '../wallet/wallet.js'
+import { Hex32, PeerIdString, ShardCid, Signature, TronAddress, Uint, Uint256 } from '../validation/types.js'
 
 /** 2^30 bytes. */
 export const GiB = 1n << 30n
@@ -11,32 +13,43 @@ export function domain (chainId: number): TypedData['domain'] {
   return { name: 'btfs-ts', version: '1', chainId }
 }
 
+/** Longest contract, days (100 years). */
+export const maxDuration = 36_500
+/** Largest shard a contract may name (1 TiB). */
+export const maxShardSize = 2 ** 40
+/** Most bytes one challenge answer may carry in leaves (challengeLeaves × leafSize). */
+export const maxChallengeBytes = 8 * 1024 * 1024
+
 /**
- * What a renter and a host agree on for one shard. Amounts are decimal strings of BTT base
- * units (1 BTT = 10^18); durations are days; times are unix seconds.
+ * What a renter and a host agree on for one shard, as a schema: the wire message, the stored
+ * record and the TIP-712 value are this one shape. Amounts are decimal strings of BTT base units
+ * (1 BTT = 10^18); durations are days; times are unix seconds; the challenge policy (how often,
+ * how many leaves) is signed too, and both the renter's scheduler and the host's prover follow it.
  */
-export interface ContractTerms {
+export const ContractTermsSchema = Type.Object({
   /** 0x + 32 random bytes, chosen by the renter. */
-  id: string
-  renter: string
-  renterPeer: string
-  host: string
-  hostPeer: string
-  shardCid: string
-  shardSize: number
+  id: Hex32('contract id: 0x + 32 random bytes chosen by the renter'),
+  renter: TronAddress("the renter's wallet"),
+  renterPeer: PeerIdString("the renter's peer id"),
+  host: TronAddress("the host's wallet"),
+  hostPeer: PeerIdString("the host's peer id"),
+  shardCid: ShardCid(),
+  shardSize: Uint({ minimum: 1, maximum: maxShardSize }),
   /** 0x + the shard's 32-byte Merkle root. */
-  merkleRoot: string
-  leafSize: number
-  start: number
-  duration: number
+  merkleRoot: Hex32("0x + the shard's Merkle root"),
+  leafSize: Uint({ minimum: 64, maximum: 1024 * 1024 }),
+  start: Uint({ maximum: 2 ** 40, description: 'unix seconds' }),
+  duration: Uint({ minimum: 1, maximum: maxDuration, description: 'days' }),
   /** Price per GiB-month the host asked. */
-  price: string
+  price: Uint256('price per GiB per 30-day month, BTT base units'),
   /** What the whole contract costs: price × size × days / (GiB × 30), rounded up. */
-  amount: string
-  /** Challenge policy: one challenge every `challengeInterval` seconds of `challengeLeaves` leaves. */
-  challengeInterval: number
-  challengeLeaves: number
-}
+  amount: Uint256('what the whole contract costs, BTT base units'),
+  /** Challenge policy: a challenge every `challengeIntervalMs` on average, of `challengeLeaves` leaves. */
+  challengeIntervalMs: Uint({ minimum: 100, maximum: 2 ** 31 - 1, description: 'mean ms between two challenges' }),
+  challengeLeaves: Uint({ minimum: 1, maximum: 64, description: 'leaves asked per challenge' })
+}, { additionalProperties: false })
+
+export type ContractTerms = Static<typeof ContractTermsSchema>
 
 const contractTypes = {
   Contract: [
@@ -53,7 +66,7 @@ const contractTypes = {
     { name: 'duration', type: 'uint32' },
     { name: 'price', type: 'uint256' },
     { name: 'amount', type: 'uint256' },
-    { name: 'challengeInterval', type: 'uint32' },
+    { name: 'challengeIntervalMs', type: 'uint32' },
     { name: 'challengeLeaves', type: 'uint32' }
   ]
 }
@@ -64,12 +77,14 @@ export function contractTypedData (terms: ContractTerms, chainId: number): Typed
 }
 
 /** A receipt: the host's signed statement that it holds the contract's shard, verified. */
-export interface Receipt {
-  contractId: string
-  shardCid: string
-  storedAt: number
-  signature: string
-}
+export const ReceiptSchema = Type.Object({
+  contractId: Hex32(),
+  shardCid: ShardCid(),
+  storedAt: Uint({ maximum: 2 ** 40, description: 'unix seconds' }),
+  signature: Signature()
+}, { additionalProperties: false })
+
+export type Receipt = Static<typeof ReceiptSchema>
 
 const receiptTypes = {
   Receipt: [
@@ -97,24 +112,4 @@ export function contractEnd (terms: Pick<ContractTerms, 'start' | 'duration'>): 
 
 export function newContractId (): string {
   return '0x' + randomBytes(32).toString('hex')
-}
-
-const hex32 = /^0x[0-9a-f]{64}$/
-const decimal = /^(0|[1-9][0-9]{0,77})$/
-
-/** Why terms are malformed, or undefined when they are well formed (types and ranges only). */
-export function malformedTerms (t: unknown): string | undefined {
-  if (t === null || typeof t !== 'object') return 'terms are not an object'
-  const c = t as Record<string, unknown>
-  const strings = ['id', 'renter', 'renterPeer', 'host', 'hostPeer', 'shardCid', 'merkleRoot', 'price', 'amount']
-  for (const key of strings) if (typeof c[key] !== 'string') return `${key} is not a string`
-  const ints = ['shardSize', 'leafSize', 'start', 'duration', 'challengeInterval', 'challengeLeaves']
-  for (const key of ints) if (!Number.isSafeInteger(c[key]) || (c[key] as number) < 0) return `${key} is not a non-negative integer`
-  if (!hex32.test(c.id as string)) return 'id is not 0x + 32 bytes of hex'
-  if (!hex32.test(c.merkleRoot as string)) return 'merkleRoot is not 0x + 32 bytes of hex'
-  if (!decimal.test(c.price as string) || !decimal.test(c.amount as string)) return 'price and amount must be decimal integers'
-  if ((c.shardSize as number) < 1) return 'shardSize must be at least 1'
-  if ((c.duration as number) < 1) return 'duration must be at least 1 day'
-  if ((c.leafSize as number) < 64 || (c.leafSize as number) > 1048576) return 'leafSize out of range'
-  return undefined
 }

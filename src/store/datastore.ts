@@ -1,7 +1,9 @@
 import { Level } from 'level'
 import type { AbstractSublevel, AbstractBatchOperation } from 'abstract-level'
 import type { Logger } from '../logger.js'
+import type { TSchema } from 'typebox'
 import type { BucketName } from './keys.js'
+import { Table } from './table.js'
 
 /** A typed bucket of the datastore (a LevelDB sublevel). */
 export type Bucket<K, V> = AbstractSublevel<Level<string, unknown>, string | Uint8Array, K, V>
@@ -37,6 +39,11 @@ export class Datastore {
   /** The bucket `name` with the given key and value encodings. */
   bucket<K extends string | Uint8Array, V> (name: BucketName, keyEncoding: Encoding, valueEncoding: Encoding): Bucket<K, V> {
     return this.db.sublevel<K, V>(name, { keyEncoding, valueEncoding }) as unknown as Bucket<K, V>
+  }
+
+  /** A typed repository over bucket `name` whose records must match `schema` (corrupt ones are skipped and logged). */
+  table<S extends TSchema> (name: BucketName, schema: S): Table<S> {
+    return new Table(this, name, schema, this.#log)
   }
 
   /** Applies `ops` atomically; `sync` waits until LevelDB has flushed them to disk. */

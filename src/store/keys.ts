@@ -21,8 +21,10 @@ export const buckets = {
   hostHistory: 'host-history',
   /** renter: contract id -> ProofRecord (JSON): challenge passes, failures, the last round */
   proofs: 'proofs',
-  /** host: `<unix ms, 13 digits>/<contract id>` -> HostChallenge (JSON): challenges answered */
+  /** host: `<unix ms, 13 digits>/<contract id>/<nonce prefix>` -> HostChallenge (JSON): the log of challenges received (capped) */
   hostChallenges: 'host-challenges',
+  /** host: `<contract id>/<renter's unix ms, 13 digits>/<nonce>` -> HostRound (JSON): rounds not yet covered by a cheque */
+  hostRounds: 'host-rounds',
   /** host: shard CID -> ShardCheck (JSON): the last self-check of that stored shard */
   hostSelfCheck: 'host-selfcheck',
   /** renter: host wallet address -> Payable (JSON): cheques issued, periods owed */
