@@ -3,7 +3,9 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { domain } from '../contracts/terms.js'
+import Type, { type Static } from 'typebox'
+import { domain, maxDuration } from '../contracts/terms.js'
+import { PeerIdString, Signature, TronAddress, Uint, Uint256 } from '../validation/types.js'
 import type { TypedData } from '../wallet/wallet.js'
 
 /**
@@ -13,25 +15,26 @@ import type { TypedData } from '../wallet/wallet.js'
 export const hostsKey = CID.createV1(raw.code, createDigest(sha256.code, createHash('sha256').update('btfs-ts/hosts/v1').digest()))
 
 /** What a host offers, signed with its wallet key. Amounts are decimal strings of base units. */
-export interface HostAd {
-  peerId: string
+export const HostAdSchema = Type.Object({
+  peerId: PeerIdString(),
   /** TRON address of the host's wallet: it signs contracts and receives payment. */
-  address: string
+  address: TronAddress("the host's wallet: it signs contracts and is paid"),
   /** Price per GiB per 30-day month. */
-  price: string
-  capacity: number
-  free: number
-  minDuration: number
-  maxDuration: number
-  collateral: string
+  price: Uint256('price per GiB per 30-day month, BTT base units'),
+  capacity: Uint(),
+  free: Uint(),
+  minDuration: Uint({ minimum: 1, maximum: maxDuration }),
+  maxDuration: Uint({ minimum: 1, maximum: maxDuration }),
+  collateral: Uint256(),
   /** Unix seconds after which the ad must not be used. */
-  expiry: number
-}
+  expiry: Uint({ maximum: 2 ** 40 })
+}, { additionalProperties: false })
 
-export interface SignedHostAd {
-  ad: HostAd
-  signature: string
-}
+export type HostAd = Static<typeof HostAdSchema>
+
+export const SignedHostAdSchema = Type.Object({ ad: HostAdSchema, signature: Signature() }, { additionalProperties: false })
+
+export type SignedHostAd = Static<typeof SignedHostAdSchema>
 
 const adTypes = {
   HostAd: [
@@ -49,14 +52,4 @@ const adTypes = {
 
 export function hostAdTypedData (ad: HostAd, chainId: number): TypedData {
   return { domain: domain(chainId), types: adTypes, value: { ...ad } }
-}
-
-/** Why an ad is malformed (types only), or undefined. */
-export function malformedAd (value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object') return 'ad is not an object'
-  const a = value as Record<string, unknown>
-  for (const key of ['peerId', 'address', 'price', 'collateral']) if (typeof a[key] !== 'string') return `${key} is not a string`
-  for (const key of ['capacity', 'free', 'minDuration', 'maxDuration', 'expiry']) if (!Number.isSafeInteger(a[key]) || (a[key] as number) < 0) return `${key} is not a non-negative integer`
-  if (!/^(0|[1-9][0-9]{0,77})$/.test(a.price as string) || !/^(0|[1-9][0-9]{0,77})$/.test(a.collateral as string)) return 'price and collateral must be decimal integers'
-  return undefined
 }
