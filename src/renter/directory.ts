@@ -1,18 +1,28 @@
-import type { PeerId } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
+import Type, { type Static } from 'typebox'
+import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import { hostAdTypedData, hostsKey, malformedAd, type HostAd, type SignedHostAd } from '../host/ad.js'
-import { Channel, protocols } from '../network/framing.js'
-import type { Network } from '../network/network.js'
-import type { Bucket, Datastore } from '../store/index.js'
-import { verifyTyped } from '../wallet/wallet.js'
+import { hostAdTypedData, hostsKey, type HostAd } from '../host/ad.js'
+import type { Network } from '../network/interface.js'
+import { fetchAd, hostAdProtocol } from '../network/protocols/host-ad.js'
+import type { Datastore, Table } from '../store/index.js'
+import { Text, Uint } from '../validation/types.js'
+import { verifyTypedFast } from '../wallet/typed-verify.js'
 
 /** This renter's record of dealings with one host (bucket host-history). */
-export interface HostHistory {
-  stored: number
-  failed: number
-  lastFailure?: string
-}
+export const HostHistorySchema = Type.Object({
+  stored: Uint(),
+  failed: Uint(),
+  lastFailure: Type.Optional(Text(2048))
+})
+
+export type HostHistory = Static<typeof HostHistorySchema>
+
+/** Refreshes closer together than this share the first one's answers. */
+const minRefreshMs = 1000
+/** Hosts asked for their ad at once during a refresh. */
+const adConcurrency = 16
+/** Hosts remembered (the most recently seen win). */
+const maxHosts = 10_000
 
 /** A host as the renter knows it: its verified ad, latency and history. */
 export interface KnownHost {
@@ -43,18 +53,20 @@ export interface DirectoryComponents {
 export class HostDirectory {
   readonly #c: DirectoryComponents
   readonly #hosts = new Map<string, KnownHost>()
-  readonly #history: Bucket<string, HostHistory>
+  readonly #history: Table<typeof HostHistorySchema>
   #refreshed = 0
   #refreshing?: Promise<void>
 
   constructor (components: DirectoryComponents) {
     this.#c = components
-    this.#history = components.datastore.bucket<string, HostHistory>('host-history', 'utf8', 'json')
+    this.#history = components.datastore.table('host-history', HostHistorySchema)
   }
 
   /** Known hosts with unexpired ads; asks the network first when the list is stale or `refresh`. */
   async list (options: { refresh?: boolean } = {}): Promise<KnownHost[]> {
-    if (options.refresh === true || Date.now() - this.#refreshed > this.#c.refreshSeconds * 1000) await this.refresh()
+    // an explicit refresh within a second of the last one reuses it: hosts rate-limit ad requests
+    const age = Date.now() - this.#refreshed
+    if ((options.refresh === true && age > minRefreshMs) || age > this.#c.refreshSeconds * 1000) await this.refresh()
     const now = Date.now() / 1000
     return [...this.#hosts.values()].filter(h => h.ad.expiry > now)
   }
@@ -70,45 +82,42 @@ export class HostDirectory {
   }
 
   async #refresh (): Promise<void> {
-    const { libp2p } = this.#c.network
-    const self = libp2p.peerId.toString()
-    const candidates = new Map<string, PeerId>()
-    for (const conn of libp2p.getConnections()) {
-      const peer = await libp2p.peerStore.get(conn.remotePeer).catch(() => undefined)
-      if (peer?.protocols.includes(protocols.hostAd) === true) candidates.set(conn.remotePeer.toString(), conn.remotePeer)
-    }
-    if (libp2p.getConnections().length > 0) {
+    const { network } = this.#c
+    const candidates = new Set<string>(await network.peersSpeaking(hostAdProtocol.id))
+    if (network.connections().length > 0) {
       try {
-        for await (const provider of libp2p.contentRouting.findProviders(hostsKey, { signal: AbortSignal.timeout(10_000) })) {
-          if (provider.id.toString() !== self) candidates.set(provider.id.toString(), provider.id)
+        for await (const provider of network.findProviders(hostsKey, { signal: AbortSignal.timeout(10_000) })) {
+          candidates.add(provider)
+          if (candidates.size >= maxHosts) break
         }
       } catch (err) {
         this.#c.logger.debug({ err: (err as Error).message }, 'host lookup on the DHT ended early')
       }
     }
-    await Promise.all([...candidates.values()].map(async peer => { await this.#fetchAd(peer) }))
+    const queue = [...candidates]
+    await Promise.all(Array.from({ length: Math.min(adConcurrency, queue.length) }, async () => {
+      for (let peer = queue.shift(); peer !== undefined; peer = queue.shift()) await this.#fetchAd(peer)
+    }))
     this.#refreshed = Date.now()
   }
 
-  async #fetchAd (peer: PeerId): Promise<void> {
-    const id = peer.toString()
+  async #fetchAd (id: string): Promise<void> {
     try {
       const started = performance.now()
-      const stream = await this.#c.network.libp2p.dialProtocol(peer, protocols.hostAd, { signal: AbortSignal.timeout(5000) })
-      const ch = new Channel(stream)
-      const reply = await ch.receive<{ ok?: boolean } & Partial<SignedHostAd>>({ signal: AbortSignal.timeout(5000) })
-      await ch.close()
+      const reply = await fetchAd(this.#c.network, id, { signal: AbortSignal.timeout(10_000) })
       const latency = performance.now() - started
-      if (reply.ok !== true) { this.#hosts.delete(id); return }
-      const bad = malformedAd(reply.ad)
-      const ad = reply.ad as HostAd
-      if (bad !== undefined || typeof reply.signature !== 'string') throw new Error(`bad ad: ${bad ?? 'no signature'}`)
+      const ad: HostAd = reply.ad
       if (ad.peerId !== id) throw new Error('the ad names another peer')
-      if (!await verifyTyped(hostAdTypedData(ad, this.#c.chainId), reply.signature, ad.address)) throw new Error('the ad signature does not verify')
+      if (!verifyTypedFast(hostAdTypedData(ad, this.#c.chainId), reply.signature, ad.address)) throw new Error('the ad signature does not verify')
+      this.#hosts.delete(id)
       this.#hosts.set(id, { peerId: id, ad, signature: reply.signature, latency: Math.round(latency * 10) / 10, seen: Date.now(), history: await this.history(id) })
+      if (this.#hosts.size > maxHosts) this.#hosts.delete(this.#hosts.keys().next().value as string)
     } catch (err) {
       this.#c.logger.debug({ peer: id, err: (err as Error).message }, 'no usable host ad')
-      this.#hosts.delete(id)
+      // A host that answered but refused (host mode off) or sent a bad ad is dropped; one that was
+      // only slow or busy keeps its last ad until that expires.
+      const code = err instanceof AppError ? (err.code === 'PEER_REJECTED' ? String(err.details?.code) : err.code) : 'BAD_AD'
+      if (code !== 'RATE_LIMITED' && code !== 'BUSY' && code !== 'TOO_MANY_STREAMS' && code !== 'PROTOCOL_ERROR') this.#hosts.delete(id)
     }
   }
 
@@ -123,10 +132,5 @@ export class HostDirectory {
     await this.#history.put(peerId, next)
     const known = this.#hosts.get(peerId)
     if (known !== undefined) known.history = next
-  }
-
-  /** A peer id parsed from its string form. */
-  static peer (id: string): PeerId {
-    return peerIdFromString(id)
   }
 }

@@ -5,13 +5,12 @@ import type { CID } from 'multiformats/cid'
 import type { ContractStore } from '../contracts/store.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import { Channel, CreditReceiver, protocols } from '../network/framing.js'
-import type { Network } from '../network/network.js'
+import type { Network } from '../network/interface.js'
+import { getShard, hasShard } from '../network/protocols/shard.js'
 import { fileShardSource, type ShardSource } from '../shards/decoder.js'
 import type { Manifest } from '../shards/manifest.js'
 import type { ShardService } from '../shards/service.js'
 import type { OpenedFile, ReadRange } from '../unixfs/reader.js'
-import { HostDirectory } from './directory.js'
 
 export interface RetrieveComponents {
   network: Network
@@ -24,15 +23,14 @@ export interface RetrieveComponents {
   extra: number
 }
 
-/** A host said to hold shard `index`. */
+/** A host said to hold shard `index`, under contract `contractId`. */
 export interface ShardLocation {
   index: number
   cid: CID
   size: number
   host: string
+  contractId: string
 }
-
-const timeout = 30_000
 
 /**
  * Rebuilds files from hosts when the local copy is gone: the newest manifest of the root names
@@ -67,7 +65,7 @@ export class Retriever {
       const shards = byCid.get(record.terms.shardCid) ?? []
       const own = shards.find(s => s.index === record.upload?.index) ?? shards[0]
       // A host holding a shard under several contracts (renewals) is one location.
-      if (own !== undefined) out.set(`${own.index}/${record.terms.hostPeer}`, { index: own.index, cid: own.cid, size: own.size, host: record.terms.hostPeer })
+      if (own !== undefined) out.set(`${own.index}/${record.terms.hostPeer}`, { index: own.index, cid: own.cid, size: own.size, host: record.terms.hostPeer, contractId: record.terms.id })
     }
     return [...out.values()]
   }
@@ -158,37 +156,20 @@ export class Retriever {
 
   /** Streams one shard from its host into `path`, checking size and SHA-256 against the CID. */
   async #fetchOne (location: ShardLocation, path: string, signal: AbortSignal): Promise<void> {
-    const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(location.host), protocols.shard, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
-    const ch = new Channel(stream)
-    const onAbort = (): void => { ch.abort(new Error('cancelled')) }
-    signal.addEventListener('abort', onAbort)
     const handle = await open(path, 'w')
-    let writing: Promise<unknown> = Promise.resolve()
     try {
-      await ch.send({ op: 'get', cid: location.cid.toString() })
-      const header = await ch.receive<{ ok?: boolean, size?: number, code?: string, message?: string }>({ signal: AbortSignal.timeout(timeout) })
-      if (header.ok !== true) throw new AppError('PEER_REJECTED', `${header.code ?? 'error'}: ${header.message ?? ''}`)
-      if (header.size !== location.size) throw new AppError('PROTOCOL_ERROR', `host offers ${String(header.size)} bytes, the shard has ${location.size}`)
       const hash = createHash('sha256')
-      const receiver = new CreditReceiver(ch)
-      let received = 0
-      while (received < location.size) {
-        const frame = await receiver.read({ signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
-        if (received + frame.length > location.size) throw new AppError('PROTOCOL_ERROR', 'host sent more bytes than the shard has')
+      let at = 0
+      // Each frame is written before it is acknowledged, so the host never runs more than the
+      // credit window ahead of the disk.
+      await getShard(this.#c.network, location.host, { contractId: location.contractId, offset: 0, length: location.size }, async frame => {
         hash.update(frame)
-        const at = received
-        received += frame.length
-        await writing
-        // Acknowledged once on disk, so the host never runs more than the credit window ahead.
-        writing = handle.write(frame, 0, frame.length, at).then(async () => { await receiver.consumed(frame.length) })
-      }
-      await writing
+        await handle.write(frame, 0, frame.length, at)
+        at += frame.length
+      }, { signal })
       if (!hash.digest().equals(location.cid.multihash.digest)) throw new AppError('PROTOCOL_ERROR', 'shard bytes do not match the shard CID')
     } finally {
-      signal.removeEventListener('abort', onAbort)
-      await writing.catch(() => {}) // a cancelled fetch must not leave a write (or its ack) unhandled
       await handle.close()
-      await ch.close()
     }
   }
 
@@ -197,12 +178,8 @@ export class Retriever {
     const locations = await this.locations(manifest)
     const checks = await Promise.all(locations.map(async l => {
       try {
-        const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(l.host), protocols.shard, { signal: AbortSignal.timeout(5000) })
-        const ch = new Channel(stream)
-        await ch.send({ op: 'has', cid: l.cid.toString() })
-        const reply = await ch.receive<{ has?: boolean, size?: number }>({ signal: AbortSignal.timeout(5000) })
-        await ch.close()
-        return { index: l.index, host: l.host, ok: reply.has === true && reply.size === l.size }
+        const reply = await hasShard(this.#c.network, l.host, l.contractId, { signal: AbortSignal.timeout(5000) })
+        return { index: l.index, host: l.host, ok: reply.has && reply.size === l.size }
       } catch {
         return { index: l.index, host: l.host, ok: false }
       }
