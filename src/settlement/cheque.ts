@@ -30,17 +30,12 @@ export function chequeTypedData (cheque: Omit<Cheque, 'signature'>, chainId: num
   }
 }
 
-/** One proven period of one contract: from the round before (or the start) to a passed round. */
-export interface PaidPeriod {
-  contractId: string
-  /** The nonce of the passed round that closes the period. */
-  nonce: string
-  /** Unix ms. */
-  from: number
-  to: number
-  /** BTT base units, decimal: periodAmount(terms, proven before it, to − from). */
-  amount: string
-}
+/**
+ * One span of one contract's term, closed by a challenge round (see PeriodSchema in
+ * src/network/protocols/cheque.ts): paid when the round passed, listed with amount 0 when it
+ * failed or was missed, so the periods of a contract cover its term without a gap.
+ */
+export type { PeriodValue as PaidPeriod } from '../network/protocols/cheque.js'
 
 const msPerMonth = monthDays * 86_400_000n
 

@@ -1,37 +1,40 @@
+import Type, { type Static } from 'typebox'
 import type { ContractRecord } from '../contracts/store.js'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import { Channel, protocols } from '../network/framing.js'
-import type { Network } from '../network/network.js'
-import type { Bucket, Datastore } from '../store/index.js'
-import { HostDirectory } from '../renter/directory.js'
+import type { Network } from '../network/interface.js'
+import { ChequeSchema, maxPeriodsPerCheque, PeriodSchema, sendCheque, type ChequeValue } from '../network/protocols/cheque.js'
+import type { Datastore, Table } from '../store/index.js'
 import type { ChallengeRound } from '../renter/proofs.js'
+import { PeerIdString, Text, TronAddress, Uint, Uint256 } from '../validation/types.js'
 import type { Wallet } from '../wallet/wallet.js'
-import { chequeTypedData, periodAmount, type Cheque, type PaidPeriod } from './cheque.js'
+import { chequeTypedData, periodAmount, type PaidPeriod } from './cheque.js'
 
 /**
  * What a renter owes one host (bucket `payables`, key = the host's wallet address). `issued` is
  * the cumulative total of the latest cheque signed; it only grows, and is written before the
  * cheque is sent, so a crash can never make the renter sign a lower total again.
  */
-export interface Payable {
-  beneficiary: string
-  hostPeer: string
-  vault: string
+export const PayableSchema = Type.Object({
+  beneficiary: TronAddress(),
+  hostPeer: PeerIdString(),
+  vault: TronAddress(),
   /** Cumulative BTT base units of the latest cheque signed (decimal). */
-  issued: string
+  issued: Uint256(),
   /** Cumulative total the host acknowledged (decimal). */
-  acknowledged: string
-  /** The latest cheque signed, and the periods it pays beyond the one before. */
-  last?: { cheque: Cheque, periods: PaidPeriod[], at: number, delivered: boolean, rejected?: string }
-  /** Proven periods earned since the latest cheque, waiting for the next one. */
-  owed: PaidPeriod[]
+  acknowledged: Uint256(),
+  /** The latest cheque signed, and the periods it covers beyond the one before. */
+  last: Type.Optional(Type.Object({ cheque: ChequeSchema, periods: Type.Array(PeriodSchema), at: Uint(), delivered: Type.Boolean(), rejected: Type.Optional(Text(2048)) })),
+  /** Periods closed since the latest cheque (passed ones owed, failed and missed ones listed at 0), waiting for the next one. */
+  owed: Type.Array(PeriodSchema),
   /** Periods paid so far (count). */
-  periodsPaid: number
+  periodsPaid: Uint(),
   /** Per contract: ms of proven storage put in cheques so far (what the next period's amount builds on). */
-  proven: Record<string, number>
-  updated: number
-}
+  proven: Type.Record(Type.String(), Uint()),
+  updated: Uint()
+})
+
+export type Payable = Static<typeof PayableSchema>
 
 export interface PayerComponents {
   network: Network
@@ -56,7 +59,7 @@ export class Payer {
   readonly #c: PayerComponents
   /** The vault this renter's cheques draw on. */
   readonly vault: string
-  readonly #bucket: Bucket<string, Payable>
+  readonly #bucket: Table<typeof PayableSchema>
   /** One chain of work per host wallet: cheques to one host are signed and sent in order. */
   readonly #queues = new Map<string, Promise<void>>()
   readonly #abort = new AbortController()
@@ -65,18 +68,23 @@ export class Payer {
   constructor (components: PayerComponents) {
     this.#c = components
     this.vault = components.vault
-    this.#bucket = components.datastore.bucket<string, Payable>('payables', 'utf8', 'json')
+    this.#bucket = components.datastore.table('payables', PayableSchema)
   }
 
-  /** A round of `record` was recorded, closing `period` (unix ms, within the contract's term). */
+  /**
+   * A round of `record` was recorded, closing `period` (unix ms, within the contract's term): a
+   * passed round's period is owed, a failed or missed one is listed at 0 so that the periods the
+   * host sees cover the term without a gap.
+   */
   onRound (record: ContractRecord, round: ChallengeRound, { from, to }: { from: number, to: number }): void {
-    if (round.verdict !== 'pass' || to <= from) return
+    if (to <= from) return
     const t = record.terms
     this.#enqueue(t.host, async () => {
       const p = await this.#load(record)
       const before = p.proven[t.id] ?? 0
-      p.proven[t.id] = before + (to - from)
-      p.owed.push({ contractId: t.id, nonce: round.nonce, from, to, amount: periodAmount(t, before, to - from).toString() })
+      const passed = round.verdict === 'pass'
+      if (passed) p.proven[t.id] = before + (to - from)
+      p.owed.push({ contractId: t.id, nonce: round.nonce, from, to, verdict: round.verdict, amount: passed ? periodAmount(t, before, to - from).toString() : '0' })
       p.updated = Date.now()
       await this.#bucket.put(t.host, p)
       await this.#pay(p)
@@ -141,22 +149,26 @@ export class Payer {
     }
   }
 
-  /** Signs a new cheque for what is owed (if anything) and delivers the latest cheque. */
+  /**
+   * Signs a new cheque for what is owed (if anything: at most `maxPeriodsPerCheque` periods, the
+   * rest go in the next one) and delivers the latest cheque.
+   */
   async #pay (p: Payable): Promise<void> {
     if (p.owed.length > 0 && (p.last === undefined || p.last.delivered)) {
-      const increment = p.owed.reduce((sum, period) => sum + BigInt(period.amount), 0n)
+      const periods = p.owed.slice(0, maxPeriodsPerCheque)
+      const increment = periods.reduce((sum, period) => sum + BigInt(period.amount), 0n)
       const cumulativePayout = (BigInt(p.issued) + increment).toString()
       const unsigned = { vault: p.vault, beneficiary: p.beneficiary, cumulativePayout }
       const signature = await this.#c.wallet.signTyped(chequeTypedData(unsigned, this.#c.chainId))
-      p.last = { cheque: { ...unsigned, signature }, periods: p.owed, at: Date.now(), delivered: false }
+      p.last = { cheque: { ...unsigned, signature }, periods, at: Date.now(), delivered: false }
       p.issued = cumulativePayout
-      p.owed = []
+      p.owed = p.owed.slice(periods.length)
       p.updated = Date.now()
       await this.#bucket.put(p.beneficiary, p) // before sending: the total never goes back
     }
     if (p.last === undefined || p.last.delivered) return
     const reply = await this.#send(p.hostPeer, p.last.cheque, p.last.periods)
-    if (reply.ok === true) {
+    if (reply.ok) {
       p.last.delivered = true
       delete p.last.rejected
       p.acknowledged = p.last.cheque.cumulativePayout
@@ -172,17 +184,16 @@ export class Payer {
     if (p.last.delivered && p.owed.length > 0) await this.#pay(p)
   }
 
-  async #send (hostPeer: string, cheque: Cheque, periods: PaidPeriod[]): Promise<{ ok?: boolean, code?: string, message?: string }> {
+  async #send (hostPeer: string, cheque: ChequeValue, periods: PaidPeriod[]): Promise<{ ok: boolean, code?: string, message?: string }> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.#c.timeoutMs ?? 30_000), this.#abort.signal])
-    const stream = await this.#c.network.libp2p.dialProtocol(HostDirectory.peer(hostPeer), protocols.cheque, { signal })
-    const ch = new Channel(stream)
     try {
-      await ch.send({ cheque, periods })
-      return await ch.receive<{ ok?: boolean, code?: string, message?: string }>({ signal })
+      await sendCheque(this.#c.network, hostPeer, cheque, periods, { signal })
+      return { ok: true }
     } catch (err) {
+      // The host refused it: the reason goes in the books. Anything else (unreachable, broken
+      // stream) means not delivered: it is offered again later.
+      if (err instanceof AppError && err.code === 'PEER_REJECTED') return { ok: false, code: String(err.details?.code ?? 'REJECTED'), message: err.message }
       throw new AppError('PEER_REJECTED', `cheque not delivered: ${(err as Error).message}`)
-    } finally {
-      await ch.close()
     }
   }
 }

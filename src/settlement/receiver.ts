@@ -1,47 +1,74 @@
-import type { Stream } from '@libp2p/interface'
+import Type, { type Static } from 'typebox'
 import type { ContractRecord, ContractStore } from '../contracts/store.js'
 import { contractEnd } from '../contracts/terms.js'
-import { challengeLogKey, type HostChallenge } from '../host/prover.js'
 import { AppError } from '../errors/index.js'
+import type { HostBook } from '../host/book.js'
+import type { HostRounds } from '../host/rounds.js'
 import type { Logger } from '../logger.js'
-import { Channel, protocols } from '../network/framing.js'
-import type { Network } from '../network/network.js'
-import type { Bucket, Datastore } from '../store/index.js'
+import { RemoteRefusal } from '../network/errors.js'
+import type { Network } from '../network/interface.js'
+import { ChequeSchema, handleCheque, type ChequeValue, type PeriodValue } from '../network/protocols/cheque.js'
+import type { BatchOp, Datastore, Table } from '../store/index.js'
+import { TronAddress, Uint, Uint256 } from '../validation/types.js'
 import { verifyTypedFast } from '../wallet/typed-verify.js'
 import type { Wallet } from '../wallet/wallet.js'
 import type { ChainClient, TxStatus } from './chain.js'
-import { chequeTypedData, isAmount, periodAmount, type Cheque, type PaidPeriod } from './cheque.js'
+import { chequeTypedData, periodAmount } from './cheque.js'
+
+const CashoutSchema = Type.Object({
+  txid: Type.String({ maxLength: 128 }),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('settled'), Type.Literal('failed')]),
+  reason: Type.Optional(Type.String({ maxLength: 2048 })),
+  paid: Type.Optional(Uint256()),
+  bounced: Type.Optional(Uint256()),
+  fee: Type.Optional(Type.String({ maxLength: 40 })),
+  cumulativePayout: Uint256(),
+  at: Uint()
+})
 
 /** What a host has received from one renter (bucket `receivables`, key = the renter's wallet address). */
-export interface Receivable {
-  renter: string
-  vault: string
+export const ReceivableSchema = Type.Object({
+  renter: TronAddress(),
+  vault: TronAddress(),
   /** The latest cheque accepted: the total it carries is what the host is owed in all. */
-  cheque: Cheque
+  cheque: ChequeSchema,
   /** Cumulative BTT base units received (the latest cheque's total, decimal). */
-  received: string
+  received: Uint256(),
   /** Base units already moved on chain by cash-outs (decimal). */
-  cashed: string
+  cashed: Uint256(),
   /** Unix ms of the latest accepted cheque. */
-  lastChequeAt: number
-  periods: number
+  lastChequeAt: Uint(),
+  /** Periods listed in accepted cheques, paid or not. */
+  periods: Uint(),
+  /** Rounds this host answered that the renter declared failed or missed (it paid nothing for them). */
+  disputed: Type.Optional(Uint()),
+  /** Missed rounds the renter declared that never reached this host. */
+  claimedMissed: Type.Optional(Uint()),
   /** Cash-outs, newest last. */
-  cashouts: Array<TxStatus & { cumulativePayout: string, at: number }>
-}
+  cashouts: Type.Array(CashoutSchema)
+})
 
-/** Per contract: how far it is paid (bucket `host-paid`). */
-export interface ContractPaid {
-  paidUntil: number
-  periods: number
+export type Receivable = Static<typeof ReceivableSchema>
+
+/** Per contract: how far its term is covered by accepted cheques (bucket `host-paid`). */
+export const ContractPaidSchema = Type.Object({
+  /** Unix ms up to which the term is covered by listed periods (paid, or declared failed/missed). */
+  paidUntil: Uint(),
+  periods: Uint(),
   /** ms of proven storage paid. */
-  provenMs: number
+  provenMs: Uint(),
   /** BTT base units paid: earned(terms, provenMs). */
-  amount: string
-}
+  amount: Uint256()
+})
 
-export class ChequeRejection extends Error {
-  constructor (readonly code: 'BAD_CHEQUE' | 'WRONG_BENEFICIARY' | 'BAD_SIGNATURE' | 'NOT_INCREASING' | 'INCREMENT_MISMATCH', message: string) {
-    super(message)
+export type ContractPaid = Static<typeof ContractPaidSchema>
+
+/** Why a cheque is refused: the code in the error reply. */
+export type ChequeRefusal = 'BAD_CHEQUE' | 'WRONG_BENEFICIARY' | 'BAD_SIGNATURE' | 'NOT_INCREASING' | 'INCREMENT_MISMATCH' | 'NOT_CONTIGUOUS'
+
+export class ChequeRejection extends RemoteRefusal {
+  constructor (readonly code: ChequeRefusal, message: string) {
+    super(code, message)
   }
 }
 
@@ -49,67 +76,52 @@ export interface ReceiverComponents {
   network: Network
   wallet: Wallet
   contracts: ContractStore
+  book: HostBook
+  rounds: HostRounds
   datastore: Datastore
   logger: Logger
   chainId: number
   chain: ChainClient
-  /** ms after a challenge it answered within which a renter must have sent a cheque (settlement.grace). */
+  /** ms after a challenge it answered within which a renter must have covered it with a cheque (settlement.grace). */
   graceMs: number
 }
-
-/** How far a period's end may be from the time the host logged the challenge that closes it. */
-const roundSkewMs = 5 * 60_000
 
 /**
  * The host's side of settlement, over /btfs-ts/cheque/1.0.0. A cheque is credited only when it
  * names this host's wallet, is signed by the renter of the contracts it pays (the vault's
- * issuer), carries a total strictly above the last one, and raises it by exactly what the
- * periods it lists earned under the signed terms — each period closed by a challenge this host
- * answered, none paid before. The latest cheque per renter, the contracts' paid-until marks and
- * the day's earnings are written in one LevelDB batch. A renter that sent nothing for longer than
- * the grace after a challenge was answered is overdue: no new contracts, no challenges, no reads.
+ * issuer), carries a total at least the last one's, and lists, per contract, periods that cover
+ * the term without a gap from where the last cheque left it: each period ends at a round the
+ * renter sent (its `at`), a passed one is paid exactly what it earned under the signed terms and
+ * must be a round this host answered, and no answered round may fall inside a period. So a renter
+ * cannot pay one second of a proven hour: it can only declare a round failed or missed, and when
+ * this host answered that round the declaration is booked as a dispute. The latest cheque, the
+ * contracts' covered-until marks, the day's earnings and the deletion of the covered rounds go in
+ * one LevelDB batch. A renter with an answered round left uncovered longer than the grace is
+ * overdue: no new contracts, no challenges, no reads.
  */
 export class ChequeReceiver {
   readonly #c: ReceiverComponents
-  readonly #receivables: Bucket<string, Receivable>
-  readonly #paid: Bucket<string, ContractPaid>
-  readonly #earnings: Bucket<string, string>
-  readonly #challenges: Bucket<string, HostChallenge>
+  readonly #receivables: Table<typeof ReceivableSchema>
+  readonly #paid: Table<typeof ContractPaidSchema>
+  readonly #earnings: Table<ReturnType<typeof Uint256>>
   /** The books are checked and written one change at a time. */
   #queue: Promise<unknown> = Promise.resolve()
   readonly #overdue = new Map<string, { value: boolean, until: number }>()
-  readonly #renters = new Map<string, string>()
   readonly #issuers = new Map<string, string>()
 
   constructor (components: ReceiverComponents) {
     this.#c = components
-    this.#receivables = components.datastore.bucket<string, Receivable>('receivables', 'utf8', 'json')
-    this.#paid = components.datastore.bucket<string, ContractPaid>('host-paid', 'utf8', 'json')
-    this.#earnings = components.datastore.bucket<string, string>('host-earnings', 'utf8', 'utf8')
-    this.#challenges = components.datastore.bucket<string, HostChallenge>('host-challenges', 'utf8', 'json')
+    this.#receivables = components.datastore.table('receivables', ReceivableSchema)
+    this.#paid = components.datastore.table('host-paid', ContractPaidSchema)
+    this.#earnings = components.datastore.table('host-earnings', Uint256())
   }
 
   async start (): Promise<void> {
-    await this.#c.network.libp2p.handle(protocols.cheque, (stream) => { this.#serve(stream) })
-  }
-
-  #serve (stream: Stream): void {
-    const ch = new Channel(stream)
-    void (async () => {
-      const msg = await ch.receive<{ cheque?: Cheque, periods?: PaidPeriod[] }>({ signal: AbortSignal.timeout(30_000) })
-      try {
-        await this.receive(msg.cheque, msg.periods)
-        await ch.send({ ok: true })
-      } catch (err) {
-        const code = err instanceof ChequeRejection ? err.code : 'INTERNAL'
-        await ch.send({ ok: false, code, message: err instanceof ChequeRejection ? err.message : 'internal error' })
-        if (!(err instanceof ChequeRejection)) this.#c.logger.error({ err: (err as Error).message }, 'cheque handling failed')
-      }
-    })().catch(() => {}).finally(() => { void ch.close() })
+    await handleCheque(this.#c.network, async message => { await this.receive(message.cheque, message.periods) })
   }
 
   /** Checks and credits a cheque; throws ChequeRejection with the reason when it is refused. */
-  async receive (cheque: unknown, periods: unknown): Promise<Receivable> {
+  async receive (cheque: ChequeValue, periods: PeriodValue[]): Promise<Receivable> {
     return await this.#serial(async () => await this.#receive(cheque, periods))
   }
 
@@ -120,26 +132,16 @@ export class ChequeReceiver {
     return await run
   }
 
-  async #receive (chequeIn: unknown, periodsIn: unknown): Promise<Receivable> {
-    const cheque = chequeIn as Cheque
-    if (typeof cheque !== 'object' || cheque === null || typeof cheque.vault !== 'string' || typeof cheque.beneficiary !== 'string' ||
-      !isAmount(cheque.cumulativePayout) || typeof cheque.signature !== 'string' || !Array.isArray(periodsIn) || periodsIn.length === 0 || periodsIn.length > 10_000) {
-      throw new ChequeRejection('BAD_CHEQUE', 'expected {cheque: {vault, beneficiary, cumulativePayout, signature}, periods: [...]}')
-    }
+  async #receive (cheque: ChequeValue, periods: PeriodValue[]): Promise<Receivable> {
     if (cheque.beneficiary !== this.#c.wallet.address) throw new ChequeRejection('WRONG_BENEFICIARY', `the cheque pays ${cheque.beneficiary}, not this host`)
-    const periods = periodsIn as PaidPeriod[]
 
     // The contracts it pays: this host's, all with one renter, who must have signed the cheque.
     const records = new Map<string, ContractRecord>()
     for (const p of periods) {
-      if (typeof p?.contractId !== 'string' || typeof p.nonce !== 'string' || !Number.isSafeInteger(p.from) || !Number.isSafeInteger(p.to) || !isAmount(p.amount)) {
-        throw new ChequeRejection('BAD_CHEQUE', 'a period is malformed')
-      }
-      if (!records.has(p.contractId)) {
-        const record = await this.#c.contracts.get('host', p.contractId)
-        if (record === undefined) throw new ChequeRejection('INCREMENT_MISMATCH', `no contract ${p.contractId} on this host`)
-        records.set(p.contractId, record)
-      }
+      if (records.has(p.contractId)) continue
+      const record = await this.#c.contracts.get('host', p.contractId)
+      if (record === undefined) throw new ChequeRejection('INCREMENT_MISMATCH', `no contract ${p.contractId} on this host`)
+      records.set(p.contractId, record)
     }
     const renters = new Set([...records.values()].map(r => r.terms.renter))
     if (renters.size !== 1) throw new ChequeRejection('BAD_CHEQUE', 'one cheque pays the contracts of one renter')
@@ -156,34 +158,55 @@ export class ChequeReceiver {
     const before = await this.#receivables.get(renter)
     const last = BigInt(before?.received ?? '0')
     const total = BigInt(cheque.cumulativePayout)
-    if (total <= last) throw new ChequeRejection('NOT_INCREASING', `the cheque's total ${total} is not above the last one's ${last} (replayed or lowered)`)
+    if (total < last) throw new ChequeRejection('NOT_INCREASING', `the cheque's total ${total} is below the last one's ${last} (replayed or lowered)`)
     if (before !== undefined && before.vault !== cheque.vault) throw new ChequeRejection('BAD_CHEQUE', `this renter pays from vault ${before.vault}`)
 
-    // Every period: closed by a challenge this host answered, within the term, not paid before.
-    const paid = new Map<string, ContractPaid>()
+    const ops: BatchOp[] = []
+    const marks = new Map<string, ContractPaid>()
     let earned = 0n
-    for (const p of [...periods].sort((a, b) => a.from - b.from)) {
-      const record = records.get(p.contractId) as ContractRecord
-      const t = record.terms
-      const mark = paid.get(t.id) ?? await this.#paid.get(t.id) ?? { paidUntil: t.start * 1000, periods: 0, provenMs: 0, amount: '0' }
-      if (p.from < mark.paidUntil || p.to <= p.from || p.to > contractEnd(t) * 1000) {
-        throw new ChequeRejection('INCREMENT_MISMATCH', `period ${p.from}–${p.to} of ${t.id} overlaps a paid one or lies outside the contract`)
+    let disputed = 0
+    let claimedMissed = 0
+    const byContract = new Map<string, PeriodValue[]>()
+    for (const p of periods) byContract.set(p.contractId, [...byContract.get(p.contractId) ?? [], p])
+    for (const [id, list] of byContract) {
+      const t = (records.get(id) as ContractRecord).terms
+      const mark = await this.#paid.get(id) ?? { paidUntil: t.start * 1000, periods: 0, provenMs: 0, amount: '0' }
+      const from = mark.paidUntil
+      let cursor = from
+      let provenMs = mark.provenMs
+      let amount = BigInt(mark.amount)
+      const answered = (await this.#c.rounds.between(id, from, contractEnd(t) * 1000)).filter(r => r.answered)
+      for (const p of list.sort((a, b) => a.from - b.from)) {
+        if (p.from < cursor && total <= last) throw new ChequeRejection('NOT_INCREASING', `the cheque's total ${total} is not above the last one's and its periods are paid already (replayed)`)
+        if (p.from !== cursor) throw new ChequeRejection('NOT_CONTIGUOUS', `period ${p.from}–${p.to} of ${id} does not start where the covered term ends (${cursor})`)
+        if (p.to <= p.from || p.to > contractEnd(t) * 1000) throw new ChequeRejection('INCREMENT_MISMATCH', `period ${p.from}–${p.to} of ${id} is empty or outside the contract`)
+        const inside = answered.find(r => r.at > p.from && r.at < p.to)
+        if (inside !== undefined) throw new ChequeRejection('NOT_CONTIGUOUS', `period ${p.from}–${p.to} of ${id} spans the round ${inside.nonce} this host answered at ${inside.at}`)
+        const round = await this.#c.rounds.find(id, p.to, p.nonce)
+        if (p.verdict === 'pass') {
+          if (round?.answered !== true) throw new ChequeRejection('INCREMENT_MISMATCH', `no challenge ${p.nonce} of ${id} at ${p.to} was answered by this host`)
+          const due = periodAmount(t, provenMs, p.to - p.from)
+          if (due.toString() !== p.amount) throw new ChequeRejection('INCREMENT_MISMATCH', `period ${p.nonce} earns ${due}, not ${p.amount}`)
+          earned += due
+          amount += due
+          provenMs += p.to - p.from
+        } else {
+          if (p.amount !== '0') throw new ChequeRejection('INCREMENT_MISMATCH', `a ${p.verdict} period pays nothing, not ${p.amount}`)
+          if (round?.answered === true) disputed++
+          else if (round === undefined && p.verdict === 'missed') claimedMissed++
+        }
+        cursor = p.to
       }
-      if (!await this.#answered(t.id, p.nonce, p.to)) {
-        throw new ChequeRejection('INCREMENT_MISMATCH', `no challenge ${p.nonce} of ${t.id} was answered near ${new Date(p.to).toISOString()}`)
-      }
-      const amount = periodAmount(t, mark.provenMs, p.to - p.from)
-      if (amount.toString() !== p.amount) throw new ChequeRejection('INCREMENT_MISMATCH', `period ${p.nonce} earns ${amount}, not ${p.amount}`)
-      earned += amount
-      paid.set(t.id, { paidUntil: p.to, periods: mark.periods + 1, provenMs: mark.provenMs + (p.to - p.from), amount: (BigInt(mark.amount) + amount).toString() })
+      marks.set(id, { paidUntil: cursor, periods: mark.periods + list.length, provenMs, amount: amount.toString() })
+      ops.push(this.#paid.putOp(id, marks.get(id) as ContractPaid), ...await this.#c.rounds.pruneOps(id, cursor))
     }
     if (total - last !== earned) {
-      throw new ChequeRejection('INCREMENT_MISMATCH', `the cheque raises the total by ${total - last}, the periods it pays earned ${earned}`)
+      throw new ChequeRejection('INCREMENT_MISMATCH', `the cheque raises the total by ${total - last}, the periods it lists earned ${earned}`)
     }
 
     const now = Date.now()
     const day = new Date(now).toISOString().slice(0, 10)
-    const today = BigInt(await this.#earnings.get(day).catch(() => undefined) ?? '0')
+    const today = BigInt(await this.#earnings.get(day) ?? '0')
     const next: Receivable = {
       renter,
       vault: cheque.vault,
@@ -192,14 +215,13 @@ export class ChequeReceiver {
       cashed: before?.cashed ?? '0',
       lastChequeAt: now,
       periods: (before?.periods ?? 0) + periods.length,
+      disputed: (before?.disputed ?? 0) + disputed,
+      claimedMissed: (before?.claimedMissed ?? 0) + claimedMissed,
       cashouts: before?.cashouts ?? []
     }
-    await this.#c.datastore.batch([
-      { type: 'put', sublevel: this.#receivables, key: renter, value: next },
-      ...[...paid].map(([id, value]) => ({ type: 'put' as const, sublevel: this.#paid, key: id, value })),
-      { type: 'put', sublevel: this.#earnings, key: day, value: (today + earned).toString() }
-    ], true)
+    await this.#c.datastore.batch([this.#receivables.putOp(renter, next), ...ops, this.#earnings.putOp(day, (today + earned).toString())], true)
     this.#overdue.delete(renter)
+    if (disputed > 0) this.#c.logger.warn({ renter, disputed }, 'the renter declared rounds this host answered failed or missed: booked as disputes, unpaid')
     this.#c.logger.info({ renter, increment: earned.toString(), total: next.received, periods: periods.length }, 'cheque accepted')
     return next
   }
@@ -213,14 +235,6 @@ export class ChequeReceiver {
     return issuer
   }
 
-  /** True when the challenge log holds an answered challenge `nonce` of `contractId` near `at`. */
-  async #answered (contractId: string, nonce: string, at: number): Promise<boolean> {
-    for await (const c of this.#challenges.values({ gte: challengeLogKey(at - roundSkewMs), lt: challengeLogKey(at + roundSkewMs + 1) })) {
-      if (c.contractId === contractId && c.nonce === nonce && c.answered) return true
-    }
-    return false
-  }
-
   async list (): Promise<Receivable[]> {
     const out: Receivable[] = []
     for await (const r of this.#receivables.values()) out.push(r)
@@ -231,53 +245,44 @@ export class ChequeReceiver {
     return await this.#receivables.get(renter)
   }
 
-  /** How far each contract is paid, by contract id. */
+  /** How far each contract is covered and paid, by contract id. */
   async contracts (): Promise<Array<ContractPaid & { contractId: string }>> {
     const out: Array<ContractPaid & { contractId: string }> = []
-    for await (const [contractId, paid] of this.#paid.iterator()) out.push({ contractId, ...paid })
+    for await (const [contractId, paid] of this.#paid.entries()) out.push({ contractId, ...paid })
     return out
   }
 
   /** BTT received per day (the increments of the cheques accepted that day), oldest first. */
   async earnings (): Promise<Array<{ day: string, amount: string }>> {
     const out: Array<{ day: string, amount: string }> = []
-    for await (const [day, amount] of this.#earnings.iterator()) out.push({ day, amount })
+    for await (const [day, amount] of this.#earnings.entries()) out.push({ day, amount })
     return out
   }
 
   /**
-   * True when a renter (by wallet address, or by the peer it contracted from) is overdue: a
-   * challenge of one of its contracts was answered more than the grace ago and no cheque came
-   * after it. Such a renter gets no new contracts, and its challenges and reads are refused until
-   * it pays. Answers are kept for a few seconds: this runs on every challenge and read.
+   * True when a renter (by wallet address, or by the peer it contracted from) is overdue: a round
+   * of one of its contracts that this host answered more than the grace ago is not yet covered by
+   * an accepted cheque. Such a renter gets no new contracts, and its challenges and reads are
+   * refused until it pays. Answers are kept for a few seconds: this runs on every challenge and read.
    */
   async overdue (who: { address?: string, peer?: string }): Promise<boolean> {
-    const renter = who.address ?? (who.peer !== undefined ? await this.#renterOf(who.peer) : undefined)
+    const renter = who.address ?? (who.peer !== undefined ? this.#c.book.renterOf(who.peer) : undefined)
     if (renter === undefined) return false
     const cached = this.#overdue.get(renter)
     if (cached !== undefined && cached.until > Date.now()) return cached.value
     const value = await this.#isOverdue(renter)
     this.#overdue.set(renter, { value, until: Date.now() + 2000 })
+    if (this.#overdue.size > 10_000) this.#overdue.delete(this.#overdue.keys().next().value as string)
     return value
   }
 
-  async #renterOf (peer: string): Promise<string | undefined> {
-    if (!this.#renters.has(peer)) {
-      for await (const record of this.#c.contracts.list('host')) {
-        if (record.terms.renterPeer === peer) { this.#renters.set(peer, record.terms.renter); break }
-      }
-    }
-    return this.#renters.get(peer)
-  }
-
   async #isOverdue (renter: string): Promise<boolean> {
-    const since = (await this.#receivables.get(renter))?.lastChequeAt ?? 0
-    const until = Date.now() - this.#c.graceMs
-    if (until <= since) return false
-    for await (const c of this.#challenges.values({ gt: challengeLogKey(since), lt: challengeLogKey(until) })) {
-      if (!c.answered) continue
-      const record = await this.#c.contracts.get('host', c.contractId)
-      if (record?.terms.renter === renter) return true
+    const due = Date.now() - this.#c.graceMs
+    for (const entry of this.#c.book.ofRenter(renter)) {
+      const covered = (await this.#paid.get(entry.id))?.paidUntil ?? entry.start * 1000
+      for (const round of await this.#c.rounds.between(entry.id, covered, Number.MAX_SAFE_INTEGER)) {
+        if (round.answered && round.received <= due) return true
+      }
     }
     return false
   }
@@ -306,7 +311,7 @@ export class ChequeReceiver {
     }
   }
 
-  async #record (renter: string, entry: Receivable['cashouts'][number]): Promise<void> {
+  async #record (renter: string, entry: TxStatus & { cumulativePayout: string, at: number }): Promise<void> {
     await this.#serial(async () => {
       const r = await this.#receivables.get(renter)
       if (r === undefined) return
