@@ -54,8 +54,9 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { defaultConfig } from '../src/config/index.js'
 import { contractAmount, type ContractTerms } from '../src/contracts/terms.js'
-import { MerkleTree, hashBackend, leafCountOf } from '../src/merkle/index.js'
-import { challengeIndices, itemsDigest, parseDuration, proofTypedData, verifyAnswer, type ChallengeAnswer, type ProofItem } from '../src/proofs/challenge.js'
+import { MerkleTree, hashBackend, leafCountOf, type MerkleProofItem } from '../src/merkle/index.js'
+import { challengeIndices, itemsDigest, parseDuration, proofTypedData, verifyAnswer, type ChallengeAnswer } from '../src/proofs/challenge.js'
+import { decodeAnswer, encodeAnswer } from '../src/proofs/answer-codec.js'
 import { ShardHashState } from '../src/shards/shard-hash.js'
 import { typedVerifier } from '../src/wallet/typed-verify.js'
 import { createWalletKey, Wallet } from '../src/wallet/wallet.js'
@@ -192,14 +193,15 @@ interface Party { wallet: Wallet, peer: string }
 async function hostReply (terms: ContractTerms, disk: Buffer | undefined, tree: MerkleTree, nonce: string, host: Wallet): Promise<{ ok: true, answer: ChallengeAnswer } | { ok: false, code: string, message: string }> {
   if (disk === undefined) return { ok: false, code: 'NOT_FOUND', message: 'the shard file is missing' }
   const leafCount = leafCountOf(terms.shardSize, terms.leafSize)
-  const items: ProofItem[] = []
+  const items: MerkleProofItem[] = []
   for (const index of challengeIndices(nonce, terms.id, leafCount, c)) {
     const leaf = Buffer.alloc(Math.min(terms.leafSize, terms.shardSize - index * terms.leafSize))
     disk.copy(leaf, 0, index * terms.leafSize, index * terms.leafSize + leaf.length)
-    items.push({ index, leaf: leaf.toString('base64'), path: tree.proof(index).map(h => '0x' + Buffer.from(h).toString('hex')) })
+    items.push({ leafIndex: index, leaf, path: tree.proof(index) })
   }
   const signature = await host.signTyped(proofTypedData(terms.id, nonce, itemsDigest(items), chainId))
-  return { ok: true, answer: { contractId: terms.id, nonce, items, signature } }
+  // as on the wire: one binary frame, decoded by the renter
+  return { ok: true, answer: decodeAnswer(encodeAnswer({ contractId: terms.id, nonce, items, signature })) }
 }
 
 const timing = { signMs: 0, verifyMs: 0 }
@@ -227,7 +229,7 @@ async function runContract (strategy: Strategy, index: number, renter: Party, ho
     duration: config.storage.duration,
     price: price.toString(),
     amount: contractAmount(price, size, config.storage.duration).toString(),
-    challengeInterval: intervalMs / 1000,
+    challengeIntervalMs: intervalMs,
     challengeLeaves: c
   }
   // The host's tree, from the bytes it stored (HostProver builds it from the file on first use).

@@ -8,8 +8,10 @@
  * For each leaf size (1, 2, 4 KiB) a `shard`-byte shard is stood for by a tree of random leaf
  * hashes (2^20, 2^19, 2^18 leaves at 1 GiB) in which the leaves the challenges ask for are real
  * bytes, as in bench:merkle. `sets` answers are made as HostProver makes them: a random nonce,
- * the c leaves challengeIndices picks (base64), their audit paths (0x-hex) and a tronweb
- * signature of proofTypedData by a host key. Rows, each over the same answers in turn:
+ * the c leaves challengeIndices picks, their audit paths and a tronweb signature of
+ * proofTypedData by a host key, encoded as the binary answer frame (src/proofs/answer-codec.ts).
+ * Every verification below starts from the frame's bytes (decodeAnswer included). Rows, each
+ * over the same answers in turn:
  *   baseline   SHA-256 (node:crypto) of the c leaves' bytes, one hash per answer: the least any
  *              check of those bytes costs
  *   merkle     verifyAnswer with the signature check swapped for none: challengeIndices, decoding,
@@ -22,10 +24,10 @@
  * Target (the issue): ≥ 20 000 proofs verified per second per core for c = 8; a proof is read as
  * one leaf with its path (answers/s × c), and answers/s is printed beside it.
  *
- * Bytes: the request frame {contractId, nonce} and the answer frame {ok: true, answer} exactly as
- * Channel.send encodes them (varint length + JSON), and per contract per day at proofs.interval
- * 1h (24 rounds on average). libp2p's own framing (multistream-select, yamux, noise) is not
- * counted. Each rate is the median of `rounds` timings of at least min-ms each, after a warm-up.
+ * Bytes: the request frame {contractId, nonce, at} (varint length + JSON) and the binary answer
+ * frame, beside the JSON answer {ok: true, answer} the binary frame replaced (base64 leaves, 0x-hex
+ * paths), and per contract per day at proofs.interval 1h (24 rounds on average). libp2p's own
+ * framing (multistream-select, yamux, noise) is not counted. Each rate is the median of `rounds` timings of at least min-ms each, after a warm-up.
  * Environment: BTFS_TS_MERKLE=auto|native|js picks the SHA-256 backend of the Merkle checks,
  * BTFS_TS_SECP256K1=auto|native|js the signature backend of verifyAnswer.
  */
@@ -35,7 +37,9 @@ import * as varint from 'uint8-varint'
 import { generatorPool, machine, MiB, table } from './lib.js'
 import { hashBackend, leafCountOf, leafHash, MerkleTree, verifyMerkleProofs } from '../src/merkle/index.js'
 import type { ContractTerms } from '../src/contracts/terms.js'
-import { challengeIndices, itemsDigest, proofTypedData, verifyAnswer, type ChallengeAnswer, type ProofItem } from '../src/proofs/challenge.js'
+import { challengeIndices, itemsDigest, proofTypedData, verifyAnswer, type ChallengeAnswer } from '../src/proofs/challenge.js'
+import { decodeAnswer, encodeAnswer } from '../src/proofs/answer-codec.js'
+import type { MerkleProofItem } from '../src/merkle/index.js'
 import { clearTypedVerifyCache, typedVerifier } from '../src/wallet/typed-verify.js'
 import { verifyTyped, type TypedData } from '../src/wallet/wallet.js'
 
@@ -100,7 +104,7 @@ for (const leafSize of leafSizes) {
   const terms: ContractTerms = {
     id: '0x' + createHash('sha256').update(`contract ${leafSize}`).digest('hex'), renter: hostAddress, renterPeer: 'renter', host: hostAddress,
     hostPeer: 'host', shardCid: 'bafk', shardSize: shard, merkleRoot: '', leafSize, start: 0, duration: 30, price: '1', amount: '1',
-    challengeInterval: 3600, challengeLeaves: c
+    challengeIntervalMs: 3_600_000, challengeLeaves: c
   }
   const nonces = Array.from({ length: sets }, () => '0x' + createHash('sha256').update(`nonce ${nonceSeed++}`).digest('hex'))
   const hashes = new Uint8Array(leafCount * 32)
@@ -109,20 +113,19 @@ for (const leafSize of leafSizes) {
   const tree = MerkleTree.fromLeafHashes(hashes)
   terms.merkleRoot = '0x' + Buffer.from(tree.root).toString('hex')
   const answers: ChallengeAnswer[] = nonces.map(nonce => {
-    const items: ProofItem[] = challengeIndices(nonce, terms.id, leafCount, c).map(index => ({
-      index, leaf: Buffer.from(leafAt(index)).toString('base64'), path: tree.proof(index).map(h => '0x' + Buffer.from(h).toString('hex'))
-    }))
+    const items: MerkleProofItem[] = challengeIndices(nonce, terms.id, leafCount, c).map(index => ({ leafIndex: index, leaf: leafAt(index), path: tree.proof(index) }))
     const typed = proofTypedData(terms.id, nonce, itemsDigest(items), chainId)
     return { contractId: terms.id, nonce, items, signature: Trx.signTypedData(typed.domain, typed.types, typed.value, hostKey) }
   })
-  const ok = (k: number, verify?: Verifier): boolean => verifyAnswer(terms, nonces[k], c, answers[k], chainId, verify).ok
+  const frames = answers.map(answer => encodeAnswer(answer))
+  const ok = (k: number, verify?: Verifier): boolean => verifyAnswer(terms, nonces[k], c, decodeAnswer(frames[k]), chainId, verify).ok
   for (let k = 0; k < sets; k++) {
     const verdict = verifyAnswer(terms, nonces[k], c, answers[k], chainId)
     if (!verdict.ok || !ok(k, js) || !ok(k, tronweb)) throw new Error(`answer ${k} does not verify`)
-    const forged = { ...answers[k], nonce: nonces[(k + 1) % sets] }
+    const forged = { ...decodeAnswer(frames[k]), nonce: nonces[(k + 1) % sets] }
     if (verifyAnswer(terms, nonces[k], c, forged, chainId).ok || verifyAnswer(terms, nonces[k], c, forged, chainId, unsigned).ok) throw new Error('a replayed answer verified')
   }
-  const leaves = answers.map(a => a.items.map(item => Buffer.from(item.leaf, 'base64')))
+  const leaves = answers.map(a => a.items.map(item => item.leaf))
   const pathLength = answers[0].items[0].path.length
 
   const each = (fn: (k: number) => boolean) => (): void => {
@@ -150,28 +153,34 @@ for (const leafSize of leafSizes) {
   }
 
   // where an answer's Merkle checks spend their time
-  const decoded = answers.map(a => a.items.map(item => ({ leafIndex: item.index, leaf: Buffer.from(item.leaf, 'base64'), path: item.path.map(hex) })))
+  const decoded = frames.map(f => decodeAnswer(f))
   const root = hex(terms.merkleRoot)
   const parts: Array<[string, number]> = [
+    ['decodeAnswer (binary frame)', await perSecond(sets, each(k => decodeAnswer(frames[k]).items.length === c))],
     ['challengeIndices', await perSecond(sets, each(k => challengeIndices(nonces[k], terms.id, leafCount, c).length === c))],
-    ['verifyMerkleProofs (decoded)', await perSecond(sets, each(k => verifyMerkleProofs(root, leafCount, decoded[k]).every(Boolean)))],
-    ['itemsDigest (decoding included)', await perSecond(sets, each(k => itemsDigest(answers[k].items).length === 66))]
+    ['verifyMerkleProofs (decoded)', await perSecond(sets, each(k => verifyMerkleProofs(root, leafCount, decoded[k].items).every(Boolean)))],
+    ['SHA-256 of the items section (the signed digest)', await perSecond(sets, each(k => createHash('sha256').update(decoded[k].itemsBytes as Uint8Array).digest().length === 32))]
   ]
   breakdown.push(`${leafSize / 1024} KiB: ` + parts.map(([what, rate]) => `${what} ${(1e6 / rate).toFixed(0)} µs`).join(', '))
 
-  const request = frame({ contractId: terms.id, nonce: nonces[0] })
-  const answerSizes = answers.map(answer => frame({ ok: true, answer }))
+  const request = frame({ contractId: terms.id, nonce: nonces[0], at: Date.now() })
+  const answerSizes = frames.map(f => varint.encodingLength(f.length) + f.length)
   const answerBytes = answerSizes.reduce((a, b) => a + b, 0) / sets
-  const raw = c * (8 + leafSize + 32 * pathLength) + 65
+  // the JSON answer this frame replaced, for the record
+  const jsonSizes = answers.map(a => frame({
+    ok: true,
+    answer: { contractId: a.contractId, nonce: a.nonce, signature: a.signature, items: a.items.map(item => ({ index: item.leafIndex, leaf: Buffer.from(item.leaf).toString('base64'), path: item.path.map(h => '0x' + Buffer.from(h).toString('hex')) })) }
+  }))
+  const jsonBytes = jsonSizes.reduce((a, b) => a + b, 0) / sets
   bytesRows.push({
     leaf: `${leafSize / 1024} KiB`,
     'tree leaves': `2^${Math.log2(leafCount).toFixed(0)}`,
     'path hashes': pathLength,
     'request B': request,
-    'answer B': Math.min(...answerSizes) === Math.max(...answerSizes) ? answerBytes : `${fmt(answerBytes)} (mean)`,
+    'answer B (binary)': Math.min(...answerSizes) === Math.max(...answerSizes) ? answerBytes : `${fmt(answerBytes)} (mean)`,
     'round B': fmt(request + answerBytes),
-    'binary minimum B': fmt(raw),
-    'JSON / binary': ((request + answerBytes) / (raw + 64)).toFixed(2) + '×',
+    'old JSON answer B': fmt(jsonBytes),
+    'binary / JSON': (answerBytes / jsonBytes).toFixed(2) + '×',
     'per contract per day (1h)': `${((request + answerBytes) * roundsPerDay / 1024).toFixed(0)} KiB`
   })
   console.log(`${leafSize / 1024} KiB leaves: ${leafCount} leaves, ${pathLength}-hash paths, done`)
@@ -202,6 +211,6 @@ console.log(`\n## TIP-712 signature checks alone (Proof typed data)`)
 table(sigRows.map(([path, rate]) => ({ path, 'verifies/s': fmt(rate), µs: (1e6 / rate).toFixed(0), 'vs tronweb': (rate / sigRows[0][1]).toFixed(2) + '×' })))
 console.log(`js backend, a new signer: first check ${(Number(second - first) / 1e6).toFixed(1)} ms (recovery), second ${(Number(third - second) / 1e6).toFixed(1)} ms (builds the key's table)`)
 
-console.log(`\n## bytes per challenge round per contract (frames as Channel.send encodes them; libp2p framing not counted)`)
+console.log(`\n## bytes per challenge round per contract (frames with their varint length; libp2p framing not counted)`)
 table(bytesRows)
-console.log('binary minimum: c × (8-byte index + leaf + 32 B per path hash) + 65-byte signature; JSON / binary compares the round with it plus 64 B of request')
+console.log('binary answer: 131-byte header + c × (8-byte index + 4-byte length + leaf + 1 + 32 B per path hash); old JSON answer: base64 leaves, 0x-hex paths')

@@ -7,9 +7,11 @@
  * out so that no challenge runs mid-bench; everything else default (retrieveExtra 2, 16 MiB
  * segments).
  *
- * Baseline (1.00×), one libp2p stream of the same stack (TCP + noise + yamux, Network.start):
- * a child process pushes 256 MiB in 256 KiB `stream.send()`s (awaiting onDrain) to this process,
- * which reads and drops it. Also measured, to place the retrieval between the two:
+ * Baseline (1.00×), one libp2p stream of the same stack (TCP + noise + yamux): a child process
+ * pushes 256 MiB in 256 KiB `stream.send()`s (awaiting onDrain) to this process, which reads and
+ * drops it. Also measured, to place the retrieval between the two (hosts serve a shard only to
+ * its contract's renter, so for these rows this process runs a second node with the renter's
+ * identity key and reads through the shard protocol's client, src/network/protocols/shard.ts):
  * - one shard stream: a host daemon serves a whole 256 MiB shard (a separately uploaded k=1 m=0
  *   file) over /btfs-ts/shard/1.0.0 to this process — our framing, credits and the host's reads;
  * - the k data shards of the k=4 m=2 file from their k hosts at once, frames dropped; then the
@@ -34,13 +36,18 @@ import { get as httpGet, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Stream } from '@libp2p/interface'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair, privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { Repo } from '../src/repo/index.js'
-import { Network } from '../src/network/network.js'
-import { Channel, CreditReceiver, protocols } from '../src/network/framing.js'
+import { Libp2pNetwork } from '../src/network/network.js'
+import type { Network } from '../src/network/interface.js'
+import { getShard } from '../src/network/protocols/shard.js'
 import { silentLogger } from '../src/logger.js'
 import { generated, generatorPool, machine, MiB, mbps, table } from './lib.js'
 
@@ -64,8 +71,14 @@ const self = fileURLToPath(import.meta.url)
 const children: ChildProcess[] = []
 const dirs: string[] = []
 
-async function startNetwork (): Promise<Network> {
-  return await Network.start({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], bootstrap: [], protocolPrefix: '/btfs-ts', logger: silentLogger() })
+/** A bare libp2p node of the same stack as the daemons' (TCP + noise + yamux): the raw baseline. */
+async function rawNode (): Promise<Libp2p> {
+  return await createLibp2p({ privateKey: await generateKeyPair('Ed25519'), addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+}
+
+/** The project's network with `privateKey` (the renter's: hosts serve a shard only to its renter). */
+async function startNetwork (privateKey: PrivateKey): Promise<Network> {
+  return await Libp2pNetwork.start({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], announce: [], bootstrap: [], protocolPrefix: '/btfs-ts', logger: silentLogger() })
 }
 
 /**
@@ -74,9 +87,9 @@ async function startNetwork (): Promise<Network> {
  * Prints its address; exits when its stdin closes (so it never outlives the bench).
  */
 async function pusher (): Promise<void> {
-  const net = await startNetwork()
+  const net = await rawNode()
   const chunk = generatorPool(3).subarray(0, sendSize) // never modified, so one buffer is sent over and over
-  await net.libp2p.handle(pushProtocol, async (stream: Stream) => {
+  await net.handle(pushProtocol, async (stream: Stream) => {
     try {
       const [first] = await once(stream, 'message') as [{ data: Uint8Array | { subarray: () => Uint8Array } }]
       const data = first.data instanceof Uint8Array ? first.data : first.data.subarray()
@@ -90,13 +103,13 @@ async function pusher (): Promise<void> {
     }
   })
   process.stdin.resume()
-  process.stdin.once('end', () => { void net.stop().finally(() => process.exit(0)) })
-  process.stdin.once('close', () => { void net.stop().finally(() => process.exit(0)) })
-  console.log(JSON.stringify({ addr: net.addresses().find(a => a.includes('/127.0.0.1/')) }))
+  process.stdin.once('end', () => { void Promise.resolve(net.stop()).finally(() => process.exit(0)) })
+  process.stdin.once('close', () => { void Promise.resolve(net.stop()).finally(() => process.exit(0)) })
+  console.log(JSON.stringify({ addr: net.getMultiaddrs().map(a => a.toString()).find(a => a.includes('/127.0.0.1/')) }))
 }
 
 interface Proc { proc: ChildProcess, stderr: () => string }
-interface Daemon extends Proc { url: string, addr: string, peerId: string }
+interface Daemon extends Proc { url: string, addr: string, peerId: string, repo: string }
 
 /** Spawns a child and keeps the last 8 KB of its stderr (shown if the bench fails). */
 function child (args: string[], env: NodeJS.ProcessEnv = {}): Proc & { stdout: () => string } {
@@ -138,7 +151,7 @@ async function daemon (args: string[], config: Record<string, unknown>, nodeArgs
   const id = await json<{ id: string, addresses: string[] }>(`${url}/id`)
   const addr = id.addresses.find(a => a.includes('/127.0.0.1/'))
   if (addr === undefined) throw new Error(`daemon has no loopback address: ${id.addresses.join(', ')}`)
-  return { ...c, url, peerId: id.id, addr }
+  return { ...c, url, peerId: id.id, addr, repo }
 }
 
 async function until (what: string, check: () => Promise<boolean>, ms = 120_000, every = 200): Promise<void> {
@@ -156,7 +169,7 @@ async function add (renter: Daemon, seed: number): Promise<{ cid: string, digest
   return { cid, digest: sent.digest('hex') }
 }
 
-interface UploadStatus { state: string, error?: string, shards: Array<{ index: number, cid: string, host?: string }> }
+interface UploadStatus { state: string, error?: string, shards: Array<{ index: number, cid: string, size: number, host?: string, contractId?: string }> }
 
 async function upload (renter: Daemon, cid: string, k: number, m: number): Promise<UploadStatus> {
   const { id } = await json(`${renter.url}/storage/upload?arg=${cid}&k=${k}&m=${m}`, { method: 'POST' })
@@ -205,8 +218,8 @@ async function withCpu (what: string, procs: Record<string, number[]>, fn: () =>
 }
 
 /** One stream from the pusher child: `size` bytes read and dropped. */
-async function rawPush (net: Network, addr: string): Promise<{ bytes: number }> {
-  const stream = await net.libp2p.dialProtocol(multiaddr(addr), pushProtocol)
+async function rawPush (net: Libp2p, addr: string): Promise<{ bytes: number }> {
+  const stream = await net.dialProtocol(multiaddr(addr), pushProtocol)
   let got = 0
   const done = new Promise<void>((resolve, reject) => {
     stream.addEventListener('message', evt => { got += evt.data.byteLength })
@@ -221,37 +234,26 @@ async function rawPush (net: Network, addr: string): Promise<{ bytes: number }> 
 }
 
 /**
- * One whole shard over /btfs-ts/shard/1.0.0 from its host. Frames are dropped, or with `scratch`
- * treated as Retriever#fetchOne treats them: SHA-256 of every frame, each written at its offset
- * into a file (one write at a time) and acknowledged once written; the hash is checked.
+ * One whole shard over /btfs-ts/shard/1.0.0 from its host, through the protocol's client. Frames
+ * are dropped, or with `scratch` treated as Retriever#fetchOne treats them: SHA-256 of every
+ * frame, each written at its offset into a file before it is acknowledged; the hash is checked.
  */
-async function shardStream (net: Network, addr: string, cid: string, scratch?: string): Promise<{ bytes: number }> {
-  const ch = new Channel(await net.libp2p.dialProtocol(multiaddr(addr), protocols.shard))
+async function shardStream (net: Network, shard: { host: string, cid: string, size: number, contractId: string }, scratch?: string): Promise<{ bytes: number }> {
   const handle = scratch !== undefined ? await open(scratch, 'w') : undefined
   const hash = createHash('sha256')
-  let writing: Promise<unknown> = Promise.resolve()
   let got = 0
   try {
-    await ch.send({ op: 'get', cid })
-    const header = await ch.receive<{ ok?: boolean, size: number, message?: string }>()
-    if (header.ok !== true) throw new Error(`shard get refused: ${header.message ?? ''}`)
-    const receiver = new CreditReceiver(ch)
-    while (got < header.size) {
-      const frame = await receiver.read()
+    await getShard(net, shard.host, { contractId: shard.contractId, offset: 0, length: shard.size }, async frame => {
       const at = got
       got += frame.length
-      if (handle === undefined) { await receiver.consumed(frame.length); continue }
+      if (handle === undefined) return
       hash.update(frame)
-      await writing
-      writing = handle.write(frame, 0, frame.length, at).then(async () => { await receiver.consumed(frame.length) })
-    }
-    await writing
-    if (handle !== undefined && !hash.digest().equals(CID.parse(cid).multihash.digest)) throw new Error(`shard ${cid} does not match its CID`)
+      await handle.write(frame, 0, frame.length, at)
+    })
+    if (handle !== undefined && !hash.digest().equals(CID.parse(shard.cid).multihash.digest)) throw new Error(`shard ${shard.cid} does not match its CID`)
   } finally {
-    await writing.catch(() => {})
     await handle?.close()
     if (scratch !== undefined) await rm(scratch, { force: true })
-    await ch.close()
   }
   return { bytes: got }
 }
@@ -307,35 +309,37 @@ async function main (): Promise<void> {
     if (h === undefined) throw new Error(`a shard went to an unknown host ${String(peer)}`)
     return h
   }
-  const shard = single.shards[0] as { cid: string, host: string }
+  const located = (s: UploadStatus['shards'][number]): { host: string, cid: string, size: number, contractId: string } => ({ host: s.host as string, cid: s.cid, size: s.size, contractId: s.contractId as string })
+  const shard = located(single.shards[0] as UploadStatus['shards'][number])
   const holder = byPeer(shard.host)
   // The k data shards of the k=4 m=2 file (what a retrieval uses when all hosts answer).
-  const dataShards = spread.shards.filter(s => s.index < k).map(s => ({ cid: s.cid, host: byPeer(s.host) }))
+  const dataShards = spread.shards.filter(s => s.index < k).map(s => ({ ...located(s), daemon: byPeer(s.host) }))
   const scratchDir = await mkdtemp(join(tmpdir(), 'btfs-ts-bench-scratch-'))
   dirs.push(scratchDir)
   const hostPids = hosts.map(h => h.proc.pid as number)
   const pullData = (scratch: boolean) => async (): Promise<{ bytes: number }> => {
-    const got = await Promise.all(dataShards.map(async (s, i) => await shardStream(net, s.host.addr, s.cid, scratch ? join(scratchDir, String(i)) : undefined)))
+    const got = await Promise.all(dataShards.map(async (s, i) => await shardStream(net, s, scratch ? join(scratchDir, String(i)) : undefined)))
     return { bytes: got.reduce((a, b) => a + b.bytes, 0) }
   }
 
-  const net = await startNetwork()
+  const raw = await rawNode()
+  const net = await startNetwork(privateKeyFromProtobuf(await readFile(join(renter.repo, 'keystore', 'identity.key'))))
   const runs = { raw: [] as Sample[], stream: [] as Sample[], parallel: [] as Sample[], scratch: [] as Sample[], cat: [] as Sample[] }
   try {
-    // connections are opened before any clock starts (the renter is already connected to its hosts)
-    for (const addr of new Set([pushAddr, holder.addr, ...dataShards.map(s => s.host.addr)])) await net.libp2p.dial(multiaddr(addr))
-    // warm-up, untimed: the first transfer of a path runs cold code on both sides
-    await rawPush(net, pushAddr)
-    await shardStream(net, holder.addr, shard.cid)
+    // warm-up, untimed: connections, and the first transfer of a path runs cold code on both sides
+    await rawPush(raw, pushAddr)
+    await shardStream(net, shard)
+    for (const s of dataShards) await shardStream(net, s)
     for (let round = 0; round < rounds; round++) {
-      runs.raw.push(await withCpu(`round ${round + 1}, raw push`, { peer: [push.proc.pid as number] }, async () => await rawPush(net, pushAddr)))
-      runs.stream.push(await withCpu(`round ${round + 1}, shard stream`, { peer: [holder.proc.pid as number] }, async () => await shardStream(net, holder.addr, shard.cid)))
+      runs.raw.push(await withCpu(`round ${round + 1}, raw push`, { peer: [push.proc.pid as number] }, async () => await rawPush(raw, pushAddr)))
+      runs.stream.push(await withCpu(`round ${round + 1}, shard stream`, { peer: [holder.proc.pid as number] }, async () => await shardStream(net, shard)))
       runs.parallel.push(await withCpu(`round ${round + 1}, ${k} shard streams`, { peer: hostPids }, pullData(false)))
       runs.scratch.push(await withCpu(`round ${round + 1}, ${k} shard streams to scratch files`, { peer: hostPids }, pullData(true)))
       runs.cat.push(await withCpu(`round ${round + 1}, GET /cat`, { renter: [renter.proc.pid as number], hosts: hostPids }, async () => await cat(`${renter.url}/cat/${file.cid}`, file.digest)))
     }
   } finally {
     await net.stop()
+    await raw.stop()
   }
   const peakRetrieve = await vmHwmMiB(renter.proc.pid as number)
 

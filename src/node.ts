@@ -14,7 +14,16 @@ import { Datastore } from './store/index.js'
 import { ContractStore } from './contracts/store.js'
 import { HostService, type HostSettings } from './host/host-service.js'
 import { HostShardStore } from './host/shard-store.js'
-import { Network } from './network/network.js'
+import { Libp2pNetwork } from './network/network.js'
+import type { Network } from './network/interface.js'
+import { ContractLifecycle } from './contracts/lifecycle.js'
+import { HostBook } from './host/book.js'
+import { HostRounds } from './host/rounds.js'
+import { SessionStore } from './renter/sessions.js'
+import { HostClient } from './renter/host-client.js'
+import { ShardPlacer } from './renter/placer.js'
+import { Renewer } from './renter/renewal.js'
+import { RateLimiter } from './renter/rate.js'
 import { HostDirectory } from './renter/directory.js'
 import { Retriever } from './renter/retrieve.js'
 import { UploadService } from './renter/upload.js'
@@ -121,7 +130,8 @@ export class BtfsNode {
       const { config, paths } = repo
       const wallet = await Wallet.open(paths.walletKey)
       const contracts = new ContractStore(datastore)
-      const network = await Network.start({ privateKey: repo.identity.privateKey, ...config.network, logger: log.child({ component: 'network' }) })
+      const lifecycle = new ContractLifecycle(contracts)
+      const network = await Libp2pNetwork.start({ privateKey: repo.identity.privateKey, ...config.network, logger: log.child({ component: 'network' }) })
       stack.push({ name: 'network', stop: async () => { await network.stop() } })
       const chainId = config.wallet.chainId
       const saveSettings = async (changes: Partial<HostSettings>): Promise<void> => {
@@ -131,18 +141,21 @@ export class BtfsNode {
       }
       const chain = await chainClient(config, wallet, log.child({ component: 'chain' }))
       await chain.check()
-      const receiver = new ChequeReceiver({ network, wallet, contracts, datastore, logger: log.child({ component: 'cheques' }), chainId, chain, graceMs: parseDuration(config.settlement.grace) })
-      await receiver.start()
-      const overdue = async (who: { address?: string, peer?: string }): Promise<boolean> => await receiver.overdue(who)
-      const payer = new Payer({
-        network, wallet, datastore, logger: log.child({ component: 'payer' }), chainId,
-        vault: config.settlement.chain.kind === 'tron' ? config.settlement.chain.vault ?? wallet.address : wallet.address
-      })
+      // host role: its book of contracts first (every host-side check reads it), then the services
+      const book = new HostBook()
+      const rounds = new HostRounds(datastore)
+      const receiver = new ChequeReceiver({ network, wallet, contracts, book, rounds, datastore, logger: log.child({ component: 'cheques' }), chainId, chain, graceMs: parseDuration(config.settlement.grace) })
+      const overdue = async (renter: string): Promise<boolean> => await receiver.overdue({ address: renter })
       const hostShards = new HostShardStore(paths.shards)
-      const host = new HostService({ network, wallet, contracts, shards: hostShards, logger: log.child({ component: 'host' }), chainId, settings: config.host, expiryGraceMs: parseDuration(config.host.expiryGrace), saveSettings, overdue })
+      const host = new HostService({
+        network, wallet, contracts, lifecycle, book, rounds, shards: hostShards, logger: log.child({ component: 'host' }), chainId, settings: config.host,
+        expiryGraceMs: parseDuration(config.host.expiryGrace), reservationMs: parseDuration(config.host.reservationTimeout),
+        minChallengeIntervalMs: parseDuration(config.host.minChallengeInterval), saveSettings, overdue
+      })
       await host.start()
       stack.push({ name: 'host', stop: async () => { await host.stop() } })
-      const prover = new HostProver({ network, wallet, contracts, shards: hostShards, datastore, logger: log.child({ component: 'prover' }), chainId, leaves: config.proofs.leaves, overdue })
+      await receiver.start()
+      const prover = new HostProver({ network, wallet, contracts, book, rounds, shards: hostShards, logger: log.child({ component: 'prover' }), chainId, overdue })
       await prover.start()
       const selfCheck = new HostSelfCheck({
         contracts, shards: hostShards, datastore, logger: log.child({ component: 'self-check' }),
@@ -150,10 +163,15 @@ export class BtfsNode {
       })
       selfCheck.start()
       stack.push({ name: 'self-check', stop: async () => { await selfCheck.stop() } })
+      // renter role
       let repair: RepairService | undefined
+      const payer = new Payer({
+        network, wallet, datastore, logger: log.child({ component: 'payer' }), chainId,
+        vault: config.settlement.chain.kind === 'tron' ? config.settlement.chain.vault ?? wallet.address : wallet.address
+      })
       const proofs = new ProofScheduler({
-        network, contracts, datastore, logger: log.child({ component: 'proofs' }), chainId,
-        intervalMs: parseDuration(config.proofs.interval), timeoutMs: parseDuration(config.proofs.timeout), leaves: config.proofs.leaves, maxFailures: config.proofs.maxFailures,
+        network, contracts, lifecycle, datastore, logger: log.child({ component: 'proofs' }), chainId,
+        timeoutMs: parseDuration(config.proofs.timeout), maxFailures: config.proofs.maxFailures,
         onFailed: () => { repair?.poke() },
         onRound: (record, round, period) => { payer.onRound(record, round, period) }
       })
@@ -164,10 +182,20 @@ export class BtfsNode {
       const directory = new HostDirectory({ network, datastore, logger: log.child({ component: 'hosts' }), chainId, refreshSeconds: config.storage.hostsRefresh })
       const online = (n: BtfsNode): Online => {
         const retriever = new Retriever({ network, contracts, shards: n.shards, logger: log.child({ component: 'retrieve' }), tmpDir: paths.tmp, extra: config.storage.retrieveExtra })
-        const uploads = new UploadService({
-          network, wallet, contracts, shards: n.shards, files: n.files, directory, datastore, logger: log.child({ component: 'upload' }), chainId,
+        const sessions = new SessionStore(datastore)
+        const hostClient = new HostClient({ network, wallet, lifecycle, chainId })
+        const placer = new ShardPlacer({
+          contracts, lifecycle, hosts: hostClient, directory, shards: n.shards, sessions, limiter: new RateLimiter(config.storage.uploadRate), logger: log.child({ component: 'upload' }),
+          renter: { address: wallet.address, peerId: network.peerId },
+          policy: { challengeIntervalMs: parseDuration(config.proofs.interval), challengeLeaves: config.proofs.leaves },
+          maxAttempts: config.storage.maxAttempts
+        })
+        let uploads: UploadService | undefined
+        const renewer = new Renewer({ lifecycle, hosts: hostClient, directory, sessions, logger: log.child({ component: 'renewal' }), busy: id => uploads?.busy(id) ?? true })
+        uploads = new UploadService({
+          sessions, placer, renewer: () => renewer, shards: n.shards, files: n.files, logger: log.child({ component: 'upload' }),
           fromHosts: async (manifest, signal) => await retriever.openManifest(manifest, { fetch: true, signal }),
-          defaults: { k: config.shards.k, m: config.shards.m, ...config.storage }
+          defaults: { k: config.shards.k, m: config.shards.m, duration: config.storage.duration, maxPrice: config.storage.maxPrice }
         })
         repair = new RepairService({
           uploads, contracts, logger: log.child({ component: 'repair' }), intervalMs: parseDuration(config.storage.repairInterval),

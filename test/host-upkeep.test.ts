@@ -1,51 +1,45 @@
 import t, { type Test } from 'tap'
-import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { create as createDigest } from 'multiformats/hashes/digest'
+import { ContractLifecycle } from '../src/contracts/lifecycle.js'
 import { ContractStore, type ContractRecord } from '../src/contracts/store.js'
 import { contractEnd, type ContractTerms } from '../src/contracts/terms.js'
 import { expireContracts } from '../src/host/expiry.js'
 import { HostSelfCheck } from '../src/host/self-check.js'
 import { HostShardStore } from '../src/host/shard-store.js'
 import { silentLogger } from '../src/logger.js'
-import { MerkleTree } from '../src/merkle/index.js'
 import { repairThreshold } from '../src/renter/repair.js'
 import { Datastore } from '../src/store/index.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { waitFor } from './helpers/wait.js'
+import { fakeSignature, termsFor } from './helpers/terms.js'
 
 const leafSize = 4096
 const day = 86400
 
 /** A host repo's stores on a temp dir: real LevelDB, real shard files. */
-async function hostStores (t: Test): Promise<{ contracts: ContractStore, shards: HostShardStore, datastore: Datastore }> {
+async function hostStores (t: Test): Promise<{ contracts: ContractStore, lifecycle: ContractLifecycle, shards: HostShardStore, datastore: Datastore }> {
   const dir = await mkdtemp(join(tmpdir(), 'btfs-ts-upkeep-'))
   const datastore = await Datastore.open(join(dir, 'datastore'), silentLogger())
   t.teardown(async () => { await datastore.close(); await rm(dir, { recursive: true, force: true }) })
   const shards = new HostShardStore(join(dir, 'shards'))
   await shards.start()
-  return { contracts: new ContractStore(datastore), shards, datastore }
+  const contracts = new ContractStore(datastore)
+  return { contracts, lifecycle: new ContractLifecycle(contracts), shards, datastore }
 }
 
 /** Stores `data` as a shard the way a host does (verified, fsynced) under a stored host contract. */
 async function holdShard (stores: { contracts: ContractStore, shards: HostShardStore }, data: Uint8Array, id: string, start: number, duration: number): Promise<ContractRecord> {
-  const cid = CID.createV1(raw.code, createDigest(0x12, createHash('sha256').update(data).digest())).toString()
-  const terms: ContractTerms = {
-    id, renter: 'TR', renterPeer: 'r', host: 'TH', hostPeer: 'h', shardCid: cid, shardSize: data.length,
-    merkleRoot: '0x' + Buffer.from(MerkleTree.fromShard(data, leafSize).root).toString('hex'), leafSize,
-    start, duration, price: '1', amount: '1', challengeInterval: 3600, challengeLeaves: 8
-  }
+  const terms: ContractTerms = await termsFor(data, { id, start, duration }, leafSize)
+  const cid = terms.shardCid
   if (await stores.shards.size(cid) === undefined) {
     await stores.shards.receive({ contractId: id, cid, size: data.length, merkleRoot: terms.merkleRoot, leafSize }, {
       read: async () => data,
       consumed: async () => {}
     })
   }
-  const record: ContractRecord = { role: 'host', terms, renterSignature: '0x', hostSignature: '0x', state: 'stored', created: start * 1000, updated: start * 1000 }
+  const record: ContractRecord = { role: 'host', terms, renterSignature: fakeSignature(), hostSignature: fakeSignature(), state: 'stored', created: start * 1000, updated: start * 1000 }
   await stores.contracts.put(record)
   return record
 }

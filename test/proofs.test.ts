@@ -3,31 +3,38 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { MerkleTree, leafCountOf } from '../src/merkle/index.js'
 import { challengeIndices, itemsDigest, parseDuration, proofTypedData, verifyAnswer, type ChallengeAnswer } from '../src/proofs/challenge.js'
+import { AnswerFormatError, decodeAnswer, encodeAnswer } from '../src/proofs/answer-codec.js'
 import type { ContractTerms } from '../src/contracts/terms.js'
 import { Wallet } from '../src/wallet/wallet.js'
 import { pseudoRandomBytes } from './helpers/node.js'
+import { randomPeerId, shardCidOf } from './helpers/terms.js'
 
 const chainId = 728126428
 const leafSize = 1024
 const c = 8
 
-function termsFor (shard: Uint8Array, host: string, id = '0x' + '42'.repeat(32)): ContractTerms {
+async function termsFor (shard: Uint8Array, host: string, id = '0x' + '42'.repeat(32)): Promise<ContractTerms> {
   return {
-    id, renter: host, renterPeer: 'r', host, hostPeer: 'h', shardCid: 'bafk', shardSize: shard.length,
+    id, renter: host, renterPeer: await randomPeerId(), host, hostPeer: await randomPeerId(), shardCid: shardCidOf(shard), shardSize: shard.length,
     merkleRoot: '0x' + Buffer.from(MerkleTree.fromShard(shard, leafSize).root).toString('hex'), leafSize,
-    start: 0, duration: 30, price: '1', amount: '1', challengeInterval: 3600, challengeLeaves: c
+    start: 0, duration: 30, price: '1', amount: '1', challengeIntervalMs: 3_600_000, challengeLeaves: c
   }
 }
 
-/** What an honest host answers, from `data` (its copy of the shard). */
-async function answer (wallet: Wallet, terms: ContractTerms, nonce: string, data: Uint8Array): Promise<ChallengeAnswer> {
+/** The frame an honest host sends, from `data` (its copy of the shard). */
+async function answerFrame (wallet: Wallet, terms: ContractTerms, nonce: string, data: Uint8Array): Promise<Uint8Array> {
   const tree = MerkleTree.fromShard(data, leafSize)
   const items = challengeIndices(nonce, terms.id, leafCountOf(data.length, leafSize), c).map(index => ({
-    index,
-    leaf: Buffer.from(data.subarray(index * leafSize, Math.min(data.length, (index + 1) * leafSize))).toString('base64'),
-    path: tree.proof(index).map(h => '0x' + Buffer.from(h).toString('hex'))
+    leafIndex: index,
+    leaf: data.subarray(index * leafSize, Math.min(data.length, (index + 1) * leafSize)),
+    path: tree.proof(index)
   }))
-  return { contractId: terms.id, nonce, items, signature: await wallet.signTyped(proofTypedData(terms.id, nonce, itemsDigest(items), chainId)) }
+  return encodeAnswer({ contractId: terms.id, nonce, items, signature: await wallet.signTyped(proofTypedData(terms.id, nonce, itemsDigest(items), chainId)) })
+}
+
+/** What the renter decodes from an honest host's frame. */
+async function answer (wallet: Wallet, terms: ContractTerms, nonce: string, data: Uint8Array): Promise<ChallengeAnswer> {
+  return decodeAnswer(await answerFrame(wallet, terms, nonce, data))
 }
 
 const nonce = (): string => '0x' + randomBytes(32).toString('hex')
@@ -37,7 +44,7 @@ t.test('an honest answer verifies against the 32-byte root alone; cheats and rep
   const host = await Wallet.open(join(dir, 'host.key'))
   const other = await Wallet.open(join(dir, 'other.key'))
   const shard = pseudoRandomBytes(300 * 1024 + 17, 3) // last leaf short
-  const terms = termsFor(shard, host.address)
+  const terms = await termsFor(shard, host.address)
 
   for (let i = 0; i < 20; i++) {
     const n = nonce()
@@ -55,7 +62,7 @@ t.test('an honest answer verifies against the 32-byte root alone; cheats and rep
   const n3 = nonce()
   const flipped = Uint8Array.from(shard)
   const good = await answer(host, terms, n3, shard)
-  const victim = good.items[0]?.index ?? 0
+  const victim = good.items[0]?.leafIndex ?? 0
   flipped[victim * leafSize] ^= 1
   const bad = await answer(host, terms, n3, flipped)
   t.match(verifyAnswer(terms, n3, c, bad, chainId), { ok: false }, 'one flipped bit in an asked leaf fails')
@@ -69,15 +76,26 @@ t.test('an honest answer verifies against the 32-byte root alone; cheats and rep
   shuffled.items.reverse()
   t.match(verifyAnswer(terms, n5, c, shuffled, chainId), { ok: false }, 'leaves other than the asked ones fail')
 
-  // Whatever arrives off the wire is a verdict, never a throw.
+  // Whatever arrives off the wire is a format error or a verdict, never a crash or a read past the end.
   const n6 = nonce()
-  const honest = await answer(host, terms, n6, shard)
-  for (const [what, items] of [['a leaf that is not a string', honest.items.map((item, j) => j === 2 ? { ...item, leaf: 7 } : item)],
-    ['a path that is not a list', honest.items.map((item, j) => j === 1 ? { ...item, path: 'x' } : item)],
-    ['a null item', honest.items.map((item, j) => j === 0 ? null : item)], ['items not a list', 'nope']] as const) {
-    t.match(verifyAnswer(terms, n6, c, { ...honest, items } as unknown as ChallengeAnswer, chainId), { ok: false }, `${what} fails`)
+  const frame = await answerFrame(host, terms, n6, shard)
+  for (const [what, bytes] of [
+    ['an empty frame', new Uint8Array(0)],
+    ['a frame cut inside the header', frame.subarray(0, 100)],
+    ['a frame cut inside a leaf', frame.subarray(0, 140)],
+    ['a frame with a byte too many', Buffer.concat([frame, Buffer.from([0])])],
+    ['another version', Buffer.concat([Buffer.from([2]), frame.subarray(1)])],
+    ['more items than any policy', Buffer.concat([frame.subarray(0, 130), Buffer.from([65]), frame.subarray(131)])]
+  ] as const) {
+    t.throws(() => decodeAnswer(bytes), AnswerFormatError, `${what} is refused`)
   }
-  t.same(verifyAnswer(terms, n6, c, honest, chainId), { ok: true }, 'the same answer untouched passes')
+  const tampered = Buffer.from(frame)
+  tampered[tampered.length - 1] ^= 1 // the last path hash of the last item
+  t.match(verifyAnswer(terms, n6, c, decodeAnswer(tampered), chainId), { ok: false }, 'a flipped bit in a path fails the check')
+  const resigned = Buffer.from(frame)
+  resigned[160] ^= 1 // inside the first leaf: the signed digest no longer matches either
+  t.match(verifyAnswer(terms, n6, c, decodeAnswer(resigned), chainId), { ok: false }, 'a flipped bit in a leaf fails the check')
+  t.same(verifyAnswer(terms, n6, c, decodeAnswer(frame), chainId), { ok: true }, 'the same frame untouched passes')
 })
 
 t.test('a host keeping a fraction f of the leaves passes a round with probability about f^c', async t => {

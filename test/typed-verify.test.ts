@@ -75,7 +75,7 @@ const terms: ContractTerms = {
   id: hex32(), renter: renter.address, renterPeer: '12D3KooWRenter', host: host.address, hostPeer: '12D3KooWHost',
   shardCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', shardSize: 1 << 30,
   merkleRoot: hex32(), leafSize: 4096, start: 1_764_000_000, duration: 30, price: '125000000000000000000',
-  amount: '4166666666666666667', challengeInterval: 3600, challengeLeaves: 8
+  amount: '4166666666666666667', challengeIntervalMs: 3_600_000, challengeLeaves: 8
 }
 const ad: HostAd = {
   peerId: '12D3KooWHost', address: host.address, price: '125000000000000000000', capacity: 2 ** 40, free: 2 ** 39,

@@ -29,7 +29,7 @@ t.test('a wallet signs TIP-712 contracts that verify for its address only, and n
   const terms: ContractTerms = {
     id: '0x' + '11'.repeat(32), renter: wallet.address, renterPeer: 'renter', host: stranger.address, hostPeer: 'host',
     shardCid: 'bafk', shardSize: 100, merkleRoot: '0x' + '22'.repeat(32), leafSize: 4096, start: 1, duration: 30,
-    price: '1000', amount: '1', challengeInterval: 3600, challengeLeaves: 8
+    price: '1000', amount: '1', challengeIntervalMs: 3_600_000, challengeLeaves: 8
   }
   const typed = contractTypedData(terms, 728126428)
   const signature = await wallet.signTyped(typed)

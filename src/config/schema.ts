@@ -52,7 +52,11 @@ const HostConfig = Type.Object({
   reprovideInterval: Type.Integer({ minimum: 1, description: 'seconds between re-signing the ad and re-providing it on the DHT' }),
   expiryGrace: Duration('how long a shard is kept after its last contract ended, before it is deleted'),
   selfCheckInterval: Duration('time between two self-check passes that re-hash every stored shard against its CID and Merkle root (0s: off)'),
-  selfCheckRate: Type.Integer({ minimum: 0, description: 'cap on self-check disk reads, bytes per second (0: none)' })
+  selfCheckRate: Type.Integer({ minimum: 0, description: 'cap on self-check disk reads, bytes per second (0: none)' }),
+  minChallengeInterval: Duration('shortest mean challenge interval a contract may ask for (the signed policy binds both sides)'),
+  reservationTimeout: Duration('a contract whose shard has not arrived this long after signing is failed and its space released'),
+  maxPendingPerPeer: Type.Integer({ minimum: 1, maximum: 100000, description: 'contracts one peer may have signed and not yet filled' }),
+  maxPending: Type.Integer({ minimum: 1, maximum: 1000000, description: 'contracts all peers together may have signed and not yet filled' })
 }, { additionalProperties: false })
 
 const StorageConfig = Type.Object({

@@ -17,6 +17,14 @@ export interface NetNode extends DaemonProcess {
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] }
 
+/**
+ * What every test repo differs in from the defaults: no fsync (speed), and hosts that answer
+ * challenges as often as the test renters ask (their proofs.interval is a few hundred ms).
+ */
+function withTestDefaults (config: DeepPartial<Config> = {}): Partial<Config> {
+  return { ...config, blocks: { fsync: false }, host: { minChallengeInterval: '100ms', ...config.host } } as Partial<Config>
+}
+
 async function api<T> (url: string, path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(`${url}${path}`, init)
   const body = await res.json() as T
@@ -34,7 +42,7 @@ export async function startNetNode (t: Test, options: { config?: DeepPartial<Con
   const fresh = repo === undefined
   if (repo === undefined) {
     repo = await mkdtemp(join(tmpdir(), 'btfs-ts-net-'))
-    await Repo.init(repo, { ...options.config, blocks: { fsync: false } } as Partial<Config>)
+    await Repo.init(repo, withTestDefaults(options.config))
   }
   const args = [...(options.args ?? []), ...(options.bootstrap !== undefined ? ['--bootstrap', options.bootstrap.addr] : [])]
   const daemon = await spawnDaemon(t, repo, { args, ...(options.env !== undefined ? { env: options.env } : {}) })
@@ -55,7 +63,7 @@ export async function startNetNode (t: Test, options: { config?: DeepPartial<Con
 export async function initRepo (t: Test, config: DeepPartial<Config> = {}): Promise<{ repo: string, address: string }> {
   const repo = await mkdtemp(join(tmpdir(), 'btfs-ts-net-'))
   t.teardown(async () => { await rm(repo, { recursive: true, force: true }) })
-  await Repo.init(repo, { ...config, blocks: { fsync: false } } as Partial<Config>)
+  await Repo.init(repo, withTestDefaults(config))
   const { Wallet } = await import('../../src/wallet/wallet.js')
   return { repo, address: (await Wallet.open(join(repo, 'keystore', 'wallet.key'))).address }
 }
@@ -69,10 +77,16 @@ export async function startNetwork (t: Test, options: { hosts: number, hostConfi
   const rest = await Promise.all(Array.from({ length: options.hosts - 1 }, async (_, i) => await startNetNode(t, { args: ['--host'], bootstrap: first, config: options.hostConfig?.(i + 1) ?? {} })))
   const hosts = [first, ...rest]
   const renter = await startNetNode(t, { bootstrap: first, config: options.renterConfig ?? {} })
+  let found: Array<{ peerId: string }> = []
   await waitFor(`the renter to discover ${hosts.length} hosts`, async () => {
-    const { hosts: found } = await renter.api<{ hosts: unknown[] }>('/hosts?refresh=true')
+    found = (await renter.api<{ hosts: Array<{ peerId: string }> }>('/hosts?refresh=true')).hosts
     return found.length === hosts.length
-  }, 60000)
+  }, 60000).catch(async (err: Error) => {
+    // say what was found and what the renter saw, so a slow discovery can be told from a broken one
+    const peers = (await renter.api<{ peers: Array<{ id: string }> }>('/peers')).peers.map(p => p.id)
+    const missing = hosts.filter(h => !found.some(f => f.peerId === h.peerId)).map(h => ({ peer: h.peerId, connected: peers.includes(h.peerId), log: h.stderr().slice(-1500) }))
+    throw new Error(`${err.message}: found ${found.length}; missing ${JSON.stringify(missing)}; renter log ${renter.stderr().slice(-3000)}`)
+  })
   return { renter, hosts }
 }
 

@@ -48,7 +48,7 @@ const ContractSchema = Type.Object({
   duration: Type.Integer(),
   price: BttAmount,
   amount: BttAmount,
-  challengeInterval: Type.Integer(),
+  challengeIntervalMs: Type.Integer({ description: 'mean ms between two challenges (the signed policy)' }),
   challengeLeaves: Type.Integer(),
   renterSignature: Type.String(),
   hostSignature: Type.String(),
@@ -101,7 +101,7 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
   app.get('/peers', {
     schema: { response: { 200: Type.Object({ peers: Type.Array(Type.Object({ id: Type.String(), addr: Type.String(), direction: Type.String() })) }), ...networkErrorResponses } }
   }, async () => ({
-    peers: node.online.network.libp2p.getConnections().map(c => ({ id: c.remotePeer.toString(), addr: c.remoteAddr.toString(), direction: c.direction }))
+    peers: node.online.network.connections().map(c => ({ id: c.peer, addr: c.addr, direction: c.direction }))
   }))
 
   app.get('/hosts', {

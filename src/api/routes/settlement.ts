@@ -23,7 +23,7 @@ const TxSchema = Type.Object({
 
 const CashoutSchema = Type.Intersect([TxSchema, Type.Object({ cumulativePayout: BttAmount, at: Type.Integer() })])
 
-const PeriodSchema = Type.Object({ contractId: Type.String(), nonce: Type.String(), from: Type.Integer(), to: Type.Integer(), amount: BttAmount })
+const PeriodSchema = Type.Object({ contractId: Type.String(), nonce: Type.String(), from: Type.Integer(), to: Type.Integer(), verdict: Type.String({ description: 'pass | fail | missed: a failed or missed round\'s period is listed at 0' }), amount: BttAmount })
 
 const sum = (periods: Array<{ amount: string }>): string => periods.reduce((s, p) => s + BigInt(p.amount), 0n).toString()
 
@@ -107,6 +107,8 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
             cashed: BttAmount,
             uncashed: BttAmount,
             periods: Type.Integer(),
+            disputed: Type.Integer({ description: 'rounds this host answered that the renter declared failed or missed (unpaid)' }),
+            claimedMissed: Type.Integer({ description: 'missed rounds the renter declared that never reached this host' }),
             lastCheque: ChequeSchema,
             lastChequeAt: Type.Integer(),
             overdue: Type.Boolean(),
@@ -136,6 +138,8 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
       cashed: r.cashed,
       uncashed: (BigInt(r.received) - BigInt(r.cashed)).toString(),
       periods: r.periods,
+      disputed: r.disputed ?? 0,
+      claimedMissed: r.claimedMissed ?? 0,
       lastCheque: r.cheque,
       lastChequeAt: r.lastChequeAt,
       overdue: await receiver.overdue({ address: r.renter }),
