@@ -56,7 +56,8 @@ const token = await double.deploy(renter.wallet.address, testBTT.bytecode, { nam
 await double.evm.call(double.evmAddress(renter.wallet.address), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(renter.wallet.address), 100n * BTT]))
 const vault = await deployVault(token, renter.wallet.address)
 
-const base = { fullHost: double.url, token, chainId: CHAIN_ID, pollMs: 10 }
+// The double's clock: advanceTime moves the chain (and so the expirations it builds) ahead of Date.now().
+const base = { fullHost: double.url, token, chainId: CHAIN_ID, pollMs: 10, now: () => double.now() }
 const renterChain = new TronChainClient({ ...base, vault, wallet: renter.wallet })
 const hostChain = new TronChainClient({ ...base, wallet: host.wallet })
 

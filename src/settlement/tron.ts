@@ -1,9 +1,11 @@
 /**
  * The `tron` ChainClient: tronweb against a TRON full node, the renter's vault contract
  * (src/settlement/vault) and the BTT TRC-20 token. The node's Wallet keeps its key: transactions
- * are built by the node (`wallet/triggersmartcontract`, which tronweb re-derives and checks) or,
- * for the vault's deployment, by tronweb itself (`createSmartContract`, on the node's reference
- * block), signed by `wallet.signTransaction` and broadcast with `trx.sendRawTransaction`.
+ * are built by the node (`wallet/triggersmartcontract`) or, for the vault's deployment, by
+ * tronweb itself (`createSmartContract`, on the node's reference block), checked byte for byte
+ * against the call asked for (tron-verify.ts: the node is not trusted to build them; a mismatch
+ * is CHAIN_TX_MISMATCH, logged at warn, nothing signed or broadcast), signed by
+ * `wallet.signTransaction` and broadcast with `trx.sendRawTransaction`.
  *
  * A transaction is `pending` after broadcast. It is `settled` only when the solidified
  * transaction info (`walletsolidity/gettransactioninfobyid`, irreversible) shows SUCCESS and the
@@ -16,6 +18,7 @@ import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import type { Balances, ChainClient, Cheque, TxStatus } from './chain.js'
 import { vaultArtifact } from './vault/artifact.js'
+import { clip, createdContractAddress, TransactionMismatch, verifyTransaction, type ExpectedTransaction, type UnsignedTransaction } from './tron-verify.js'
 import { loadTronWeb, type TronWebModule } from '../wallet/wallet.js'
 
 type Interface = InstanceType<TronWebModule['utils']['ethersUtils']['Interface']>
@@ -44,10 +47,22 @@ export interface TronChainInit {
   /** How often deposit() polls for its approve to be mined, and for how long (ms). */
   pollMs?: number
   approveTimeoutMs?: number
+  /** The clock (ms) a built transaction's expiration is bounded by; default Date.now (tests give a double's clock). */
+  now?: () => number
 }
 
 /** Defaults of the optional TronChainInit fields (fee limit in sun, poll interval and approve timeout in ms). */
 export const defaultTronChainOptions = { feeLimit: 100_000_000, pollMs: 3000, approveTimeoutMs: 90_000 }
+
+/**
+ * The vault's resource settings, set explicitly so that the creation can be checked against them:
+ * every caller pays its own energy (100 %), so the issuer never pays for hosts' cash-outs;
+ * origin_energy_limit (tronweb's default; java-tron wants > 0) is then never drawn on.
+ */
+const vaultResources = { consumeUserResourcePercent: 100, originEnergyLimit: 10_000_000 }
+
+/** What `wallet/triggersmartcontract` answers (java-tron's TransactionExtention). */
+interface TriggerAnswer { Error?: string, result?: { result?: boolean, code?: string, message?: string }, transaction?: unknown }
 
 /** The TRC-20 functions and events the client uses (Approval settles the approve before a deposit). */
 const trc20Abi = [
@@ -174,20 +189,24 @@ export class TronChainClient implements ChainClient {
     }
     const client = await this.#client()
     const { wallet, token, chainId } = this.#init
+    // Our constructor arguments, encoded once: tronweb gets them raw, the check expects them.
+    const args = client.vault.encodeDeploy([this.#evm(token), this.#evm(wallet.address), chainId, withdrawLockSeconds]).slice(2)
+    const bytecode = vaultArtifact.bytecode.replace(/^0x/, '')
     const built = await this.#node('build Vault deployment', async web => await web.transactionBuilder.createSmartContract({
       abi: vaultArtifact.abi as unknown as NonNullable<Parameters<TronWebClass['transactionBuilder']['createSmartContract']>[0]>['abi'],
-      bytecode: vaultArtifact.bytecode.replace(/^0x/, ''),
-      parameters: [token, wallet.address, chainId, withdrawLockSeconds],
+      bytecode,
+      rawParameter: args,
       feeLimit: this.#feeLimit,
+      userFeePercentage: vaultResources.consumeUserResourcePercent,
+      originEnergyLimit: vaultResources.originEnergyLimit,
       name: 'Vault'
     }, wallet.address))
-    const owner = client.tw.TronWeb.address.toHex(wallet.address).toLowerCase()
-    const created = built.raw_data.contract[0]?.parameter.value
-    if (!client.tw.utils.transaction.txCheck(built) || created?.owner_address.toLowerCase() !== owner || typeof built.contract_address !== 'string') {
-      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost}: no valid Vault deployment transaction was built`)
-    }
-    const vault = client.tw.TronWeb.address.fromHex(built.contract_address)
-    const status = await this.#signAndBroadcast('deploy Vault', built, vault)
+    const transaction = this.#verified(built, {
+      type: 'CreateSmartContract', call: 'deploy Vault', owner: wallet.address, bytecode: bytecode + args, abi: vaultArtifact.abi,
+      name: 'Vault', feeLimit: this.#feeLimit, ...vaultResources
+    })
+    const vault = createdContractAddress(client.tw, transaction.txID, wallet.address)
+    const status = await this.#signAndBroadcast('deploy Vault', transaction, vault)
     return { ...status, vault }
   }
 
@@ -260,24 +279,51 @@ export class TronChainClient implements ChainClient {
     return [...iface.decodeFunctionResult(fragment, '0x' + output)]
   }
 
-  /** Builds (node), checks, signs (wallet) and broadcasts one contract call; pending unless rejected. */
+  /**
+   * Builds (node), checks, signs (wallet) and broadcasts one contract call; pending unless rejected.
+   * The node is asked directly rather than through tronweb's triggerSmartContract so that one
+   * check, ours (a superset of tronweb's txCheckWithArgs), judges the answer and names the field.
+   */
   async #send (abi: 'vault' | 'token', contract: string, name: string, args: unknown[]): Promise<TxStatus> {
     const client = await this.#client()
     const iface = client[abi]
     const fragment = iface.getFunction(name)
     if (fragment === null) throw new Error(`no ${name} in the ${abi} ABI`)
-    const parameter = iface.encodeFunctionData(fragment, args).slice(10)
+    const data = iface.encodeFunctionData(fragment, args)
     const { wallet } = this.#init
-    const built = await this.#node(`build ${name}`, async web => await web.transactionBuilder.triggerSmartContract(
-      contract, fragment.format('sighash'), { feeLimit: this.#feeLimit, rawParameter: parameter }, [], wallet.address))
-    if (built.result?.result !== true || !client.tw.utils.transaction.txCheck(built.transaction)) {
-      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} built no valid ${name} transaction`)
+    const { TronWeb } = client.tw
+    const request = {
+      owner_address: TronWeb.address.toHex(wallet.address), contract_address: TronWeb.address.toHex(contract),
+      function_selector: fragment.format('sighash'), parameter: data.slice(10), call_value: 0, fee_limit: this.#feeLimit
     }
-    return await this.#signAndBroadcast(name, built.transaction, contract)
+    const built = await this.#node(`build ${name}`, async web => {
+      const answer = await web.fullNode.request<TriggerAnswer>('wallet/triggersmartcontract', request, 'post')
+      if (typeof answer?.Error === 'string') throw new Error(clip(answer.Error, 500))
+      if (typeof answer?.result?.message === 'string') throw new Error(clip(`${String(answer.result.code ?? 'refused')}: ${TronWeb.toUtf8(answer.result.message)}`, 500))
+      if (answer?.result?.result !== true) throw new Error(`built no ${name} transaction`)
+      return answer.transaction
+    })
+    const transaction = this.#verified(built, {
+      type: 'TriggerSmartContract', call: name, owner: wallet.address, contract, data, argNames: fragment.inputs.map(i => i.name), feeLimit: this.#feeLimit
+    })
+    return await this.#signAndBroadcast(name, transaction, contract)
+  }
+
+  /** `built` when it is exactly `expected` (tron-verify.ts); else CHAIN_TX_MISMATCH, logged at warn, nothing signed. */
+  #verified (built: unknown, expected: ExpectedTransaction): UnsignedTransaction {
+    const { tw } = this.#loaded()
+    try {
+      return verifyTransaction(tw, built, expected, (this.#init.now ?? Date.now)())
+    } catch (err) {
+      if (!(err instanceof TransactionMismatch)) throw err
+      this.#init.logger?.warn({ call: expected.call, field: err.field, reason: err.message, fullHost: this.#init.fullHost }, 'refused to sign a transaction the TRON node built')
+      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#init.fullHost} built a ${expected.call} transaction other than the one asked for: ${err.message}; nothing was signed or broadcast`,
+        { details: { call: expected.call, field: err.field }, cause: err })
+    }
   }
 
   /** Signs (wallet) and broadcasts a checked transaction; pending unless the node rejects it. */
-  async #signAndBroadcast (name: string, transaction: { txID: string }, contract: string): Promise<TxStatus> {
+  async #signAndBroadcast (name: string, transaction: UnsignedTransaction, contract: string): Promise<TxStatus> {
     const client = await this.#client()
     const signed = await this.#init.wallet.signTransaction(transaction)
     const broadcast = await this.#node(`broadcast ${name}`, async web => await web.trx.sendRawTransaction(signed as Parameters<TronWebClass['trx']['sendRawTransaction']>[0])) as { result?: boolean, code?: string, message?: string }
