@@ -198,6 +198,35 @@ contract FakeVault {
   t.match(done.reason, /ChequeCashed claims 5000000000000000000 paid without the token's Transfer/)
 })
 
+t.test('a vault that pays someone else and says it paid is not a payment to this host', async t => {
+  // A renter's "vault" is any contract answering issuer(): this one moves real test-BTT, to the
+  // renter, with a ChequeCashed naming the renter and the token's matching Transfer.
+  const diverting = compileSolidity('DivertingVault.sol', `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+interface IToken { function transfer(address to, uint256 value) external returns (bool); }
+contract DivertingVault {
+    event ChequeCashed(address indexed beneficiary, address indexed caller, uint256 cumulativePayout, uint256 paid);
+    address public immutable token;
+    address public immutable issuer;
+    constructor(address token_, address issuer_) { token = token_; issuer = issuer_; }
+    function cashCheque(address, uint256 cumulativePayout, bytes calldata) external returns (uint256) {
+        IToken(token).transfer(issuer, cumulativePayout);
+        emit ChequeCashed(issuer, msg.sender, cumulativePayout, cumulativePayout);
+        return cumulativePayout;
+    }
+}`, 'DivertingVault')
+  const args = coder.encode(['address', 'address'], [double.evmAddress(token), double.evmAddress(renter.wallet.address)]).slice(2)
+  const divert = await double.deploy(renter.wallet.address, diverting.bytecode + args)
+  await double.evm.call(double.evmAddress(renter.wallet.address), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(divert), 3n * BTT]))
+  const before = await evmBalance(token, renter.wallet.address)
+  const status = await hostChain.cash({ ...cheque(3n * BTT), vault: divert })
+  const done = await settle(t, hostChain, status.txid, 'cash')
+  t.equal(await evmBalance(token, renter.wallet.address), before + 3n * BTT, 'the BTT really moved, to the renter')
+  t.equal(done.state, 'failed')
+  t.equal(done.reason, `ChequeCashed pays ${renter.wallet.address}, not this wallet ${host.wallet.address}`)
+  t.notOk(done.paid, 'nothing is reported paid')
+})
+
 t.test('a broadcast the node rejects is failed at once, with its code', async t => {
   const poor = await wallet('poor')
   const chain = new TronChainClient({ ...base, vault, wallet: poor.wallet })

@@ -348,13 +348,22 @@ export class TronChainClient implements ChainClient {
     }
   }
 
-  /** Reads a transaction info: pending, settled with the expected event, or failed with the reason. */
+  /**
+   * Reads a transaction info: pending, settled with the expected event, or failed with the reason.
+   * An info that names another transaction is CHAIN_TX_MISMATCH (the cash-out stays pending).
+   */
   async #judge (txid: string, kind: keyof typeof expectedEvents | 'deploy', info: TransactionInfo): Promise<TxStatus> {
     if (info === undefined || info === null || Object.keys(info).length === 0) return { txid, state: 'pending' }
     const client = await this.#client()
+    if (typeof info.id !== 'string' || info.id.replace(/^0x/, '').toLowerCase() !== txid.replace(/^0x/, '').toLowerCase()) {
+      const answered = typeof info.id === 'string' ? clip(info.id, 66) : 'no transaction'
+      this.#init.logger?.warn({ txid, answered, fullHost: this.#init.fullHost }, 'the TRON node answered the info of another transaction')
+      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#init.fullHost} answered the info of ${answered} for transaction ${txid}`, { details: { txid } })
+    }
     const fee = String(info.fee ?? 0)
     const result = info.receipt?.result ?? 'DEFAULT'
     if (result !== 'SUCCESS') return { txid, state: 'failed', reason: this.#reason(result, info), fee }
+    if (info.result === 'FAILED') return { txid, state: 'failed', reason: 'the info says both SUCCESS and FAILED', fee }
     if (kind === 'deploy') return await this.#judgeDeploy(txid, info, fee)
 
     // Only the contract called may vouch for the call: the vault for cash (java-tron names it in
@@ -379,10 +388,14 @@ export class TronChainClient implements ChainClient {
     }
     const status: TxStatus = { txid, state: 'settled', fee }
     if (kind === 'cash') {
-      // A vault is whatever contract a renter names: believe its ChequeCashed only together with
-      // the configured token's Transfer of the same amount from it to the beneficiary.
+      // A vault is whatever contract a renter names: believe its ChequeCashed only when it pays
+      // this wallet (our cheques name it), together with the configured token's Transfer of the
+      // same amount from it to this wallet.
       const paid = BigInt(wanted.args.paid as bigint)
       const beneficiary = this.#base58(wanted.args.beneficiary)
+      if (beneficiary !== this.#init.wallet.address) {
+        return { txid, state: 'failed', reason: `ChequeCashed pays ${beneficiary}, not this wallet ${this.#init.wallet.address}`, fee }
+      }
       const moved = events.some(e => e.from === this.#init.token && e.name === 'Transfer' && this.#base58(e.args.from) === emitter &&
         this.#base58(e.args.to) === beneficiary && BigInt(e.args.value as bigint) === paid)
       if (paid > 0n && !moved) {
@@ -395,13 +408,26 @@ export class TronChainClient implements ChainClient {
     return status
   }
 
-  /** A successful creation is settled when the info names the new contract and it has code. */
+  /**
+   * A successful creation is settled when the info names the contract this wallet's creation
+   * makes (java-tron derives it from the txID and the owner, so the node cannot pick another)
+   * and it has code.
+   */
   async #judgeDeploy (txid: string, info: TransactionInfo, fee: string): Promise<TxStatus & { vault?: string }> {
-    const { TronWeb } = this.#loaded().tw
+    const { tw } = this.#loaded()
     if (info.contract_address === undefined || info.contract_address === '') {
       return { txid, state: 'failed', reason: 'SUCCESS without the created contract_address', fee }
     }
-    const vault = TronWeb.address.fromHex(info.contract_address)
+    const vault = createdContractAddress(tw, txid, this.#init.wallet.address)
+    let named: string
+    try {
+      named = tw.TronWeb.address.fromHex(info.contract_address)
+    } catch {
+      named = info.contract_address
+    }
+    if (named !== vault) {
+      return { txid, state: 'failed', reason: `the info names contract ${named}, not ${vault}, which this wallet's creation in ${txid} makes: not this wallet's deployment`, fee }
+    }
     const code = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(vault)) as { runtimecode?: string }
     if (code.runtimecode === undefined || code.runtimecode === '') {
       return { txid, state: 'failed', reason: `SUCCESS but no contract at ${vault}`, fee, vault }

@@ -2,7 +2,8 @@
  * A malicious or intercepted TRON full node (issue 11, finding 9). The real client
  * (src/settlement/tron.ts, unmodified tronweb, a real Wallet) runs against the TRON HTTP API
  * double switched to lie: every transaction it builds other than the one asked for is refused
- * with CHAIN_TX_MISMATCH, logged at warn, and never signed or broadcast. With the switch off, the same client deposits,
+ * with CHAIN_TX_MISMATCH, logged at warn, and never signed or broadcast; its lies about
+ * transaction infos never turn into a payment. With the switch off, the same client deposits,
  * cashes, withdraws and deploys.
  */
 import t, { type Test } from 'tap'
@@ -11,7 +12,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { TronWeb, Trx, utils } from 'tronweb'
 import { TronChainClient } from '../../src/settlement/tron.js'
-import { TransactionMismatch, verifyTransaction, type ExpectedCreation } from '../../src/settlement/tron-verify.js'
+import { createdContractAddress, TransactionMismatch, verifyTransaction, type ExpectedCreation } from '../../src/settlement/tron-verify.js'
 import { vaultArtifact } from '../../src/settlement/vault/artifact.js'
 import { Wallet } from '../../src/wallet/wallet.js'
 import { compileTestBtt } from '../helpers/contracts.js'
@@ -129,6 +130,33 @@ t.test('a hostile node\'s transactions are refused: nothing signed, nothing broa
 
   // Switched back, the same client works: the refusals left nothing behind.
   t.equal((await settled(t, renterChain, await renterChain.deposit(1n * BTT), 'deposit')).state, 'settled')
+})
+
+t.test('a hostile node\'s transaction infos never make a payment', async t => {
+  const first = await settled(t, hostChain, await hostChain.cash(cheque(6n * BTT)), 'cash')
+  t.same({ state: first.state, paid: first.paid }, { state: 'settled', paid: String(2n * BTT) }, 'an honest cash-out (6 − 4 already paid)')
+  const again = await hostChain.cash(cheque(6n * BTT))
+  t.equal((await hostChain.status(again.txid, 'cash')).reason, 'nothing to cash', 'the same cheque again reverts')
+
+  double.hostile = 'otherInfo'
+  t.teardown(() => { double.hostile = undefined })
+  await t.rejects(hostChain.status(again.txid, 'cash'), { code: 'CHAIN_TX_MISMATCH', message: new RegExp(`answered the info of ${first.txid} for transaction ${again.txid}`) },
+    'the earlier successful cash-out\'s info is not taken for the reverted one')
+  t.match(warnings.at(-1), { level: 40, txid: again.txid, answered: first.txid })
+
+  double.hostile = undefined
+  const deployed = await deployer.deployVault(0)
+  double.hostile = 'createdElsewhere'
+  const judged = await deployer.status(deployed.txid, 'deploy')
+  t.equal(judged.state, 'failed', 'a creation whose info names another contract is not our vault')
+  t.match(judged.reason, new RegExp(`names contract ${token}, not ${deployed.vault as string}`))
+  t.equal(deployed.vault, createdContractAddress(tw, deployed.txid, renter.wallet.address), 'the vault address is derived from the txID and our wallet')
+
+  double.hostile = undefined
+  t.equal((await deployer.status(deployed.txid, 'deploy')).state, 'settled')
+  const theirs = await hostChain.status(deployed.txid, 'deploy')
+  t.equal(theirs.state, 'failed', 'another wallet\'s deployment is not this wallet\'s vault')
+  t.match(theirs.reason, /not this wallet's deployment/)
 })
 
 t.test('the checks on a deployment: bytecode, ABI, value, resources, name and owner as set', async t => {

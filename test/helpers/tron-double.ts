@@ -30,8 +30,8 @@
  *
  * It can also act as a malicious or intercepted full node (`double.hostile`, see Hostility):
  * building transactions other than the one asked for, self-consistent (raw_data, raw_data_hex
- * and txID agree, as a careful attacker makes them) unless a switch says otherwise, or lying
- * about the reference block.
+ * and txID agree, as a careful attacker makes them) unless a switch says otherwise, lying about
+ * the reference block, or answering the info of another transaction.
  *
  * Simplifications (each chosen so that a client cannot tell on the paths it uses): one witness;
  * a block's txTrieRoot is sha256 of its txIDs rather than a Merkle root; energy is the EVM's gas
@@ -93,6 +93,10 @@ export type Hostility =
   | 'hexOnly'
   /** `wallet/getblock` (tronweb's reference block for what it builds itself) is dated 23 h ahead. */
   | 'blockAhead'
+  /** `gettransactioninfobyid` answers the info of the latest other mined transaction. */
+  | 'otherInfo'
+  /** A creation's info names another contract (the first one on the double) as created. */
+  | 'createdElsewhere'
 
 /** A block the double produced. `id` is java-tron's block id: 8-byte number ‖ sha256(header)[8..32]. */
 export interface DoubleBlock {
@@ -856,6 +860,14 @@ class TronDoubleNode implements TronDouble {
     const id = strip(String(txid ?? '')).toLowerCase()
     const entry = this.#txs.get(id)
     if (entry === undefined || entry.info.blockNumber > limit) return {}
+    if (this.hostile === 'otherInfo') {
+      const other = [...this.#txs.values()].reverse().find(e => e.tx.txID !== id && e.info.blockNumber <= limit)
+      if (other !== undefined) return other.info as unknown as Json
+    }
+    if (this.hostile === 'createdElsewhere' && entry.tx.raw_data.contract[0]?.type === 'CreateSmartContract') {
+      const elsewhere = [...this.#contracts.keys()].find(address => address !== entry.info.contract_address)
+      if (elsewhere !== undefined) return { ...entry.info, contract_address: elsewhere } as unknown as Json
+    }
     return entry.info as unknown as Json
   }
 
