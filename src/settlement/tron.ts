@@ -11,13 +11,15 @@
  * transaction info (`walletsolidity/gettransactioninfobyid`, irreversible) shows SUCCESS and the
  * vault emitted the expected event; otherwise it is `failed` with the decoded reason (the
  * revert's Error(string), OUT_OF_ENERGY, a broadcast rejection…). A successful broadcast alone
- * means nothing: reverted calls are mined too and still burn TRX.
+ * means nothing: reverted calls are mined too and still burn TRX. tron-receipts.ts judges the
+ * infos (the node's word, checked against a schema and against what we know).
  */
 import type { TronWeb as TronWebClass } from 'tronweb'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import type { Balances, ChainClient, Cheque, TxStatus } from './chain.js'
 import { vaultArtifact } from './vault/artifact.js'
+import { judgeInfo, type ReceiptContext, type TxKind } from './tron-receipts.js'
 import { clip, createdContractAddress, TransactionMismatch, verifyTransaction, type ExpectedTransaction, type UnsignedTransaction } from './tron-verify.js'
 import { loadTronWeb, type TronWebModule } from '../wallet/wallet.js'
 
@@ -74,27 +76,6 @@ const trc20Abi = [
   { type: 'event', name: 'Transfer', anonymous: false, inputs: [{ name: 'from', type: 'address', indexed: true }, { name: 'to', type: 'address', indexed: true }, { name: 'value', type: 'uint256', indexed: false }] },
   { type: 'event', name: 'Approval', anonymous: false, inputs: [{ name: 'owner', type: 'address', indexed: true }, { name: 'spender', type: 'address', indexed: true }, { name: 'value', type: 'uint256', indexed: false }] }
 ]
-
-/** The event each kind of transaction must show to be settled (a deployment shows none: its contract must exist). */
-const expectedEvents: Record<'cash' | 'deposit' | 'withdraw' | 'approve', string[]> = {
-  cash: ['ChequeCashed'],
-  deposit: ['Deposited'],
-  withdraw: ['WithdrawalRequested', 'Withdrawn'],
-  approve: ['Approval']
-}
-
-interface InfoLog { address: string, topics: string[], data?: string }
-interface TransactionInfo {
-  id?: string
-  /** The contract called (41-hex). */
-  contract_address?: string
-  fee?: number
-  contractResult?: string[]
-  receipt?: { result?: string }
-  log?: InfoLog[]
-  result?: string
-  resMessage?: string
-}
 
 /** ChainClient on TRON; see the module comment for the life of a transaction. */
 export class TronChainClient implements ChainClient {
@@ -211,7 +192,7 @@ export class TronChainClient implements ChainClient {
   }
 
   async status (txid: string, kind: 'cash' | 'deposit' | 'withdraw' | 'deploy'): Promise<TxStatus> {
-    const info = await this.#node('walletsolidity/gettransactioninfobyid', async web => await web.trx.getTransactionInfo(txid)) as TransactionInfo
+    const info: unknown = await this.#node('walletsolidity/gettransactioninfobyid', async web => await web.trx.getTransactionInfo(txid))
     return await this.#judge(txid, kind, info)
   }
 
@@ -341,110 +322,30 @@ export class TronChainClient implements ChainClient {
   async #waitMined (txid: string, kind: 'approve'): Promise<TxStatus> {
     const deadline = Date.now() + (this.#init.approveTimeoutMs ?? defaultTronChainOptions.approveTimeoutMs)
     for (;;) {
-      const info = await this.#node('wallet/gettransactioninfobyid', async web => await web.trx.getUnconfirmedTransactionInfo(txid)) as TransactionInfo
+      const info: unknown = await this.#node('wallet/gettransactioninfobyid', async web => await web.trx.getUnconfirmedTransactionInfo(txid))
       const status = await this.#judge(txid, kind, info)
       if (status.state !== 'pending' || Date.now() > deadline) return status
       await new Promise(resolve => setTimeout(resolve, this.#init.pollMs ?? defaultTronChainOptions.pollMs))
     }
   }
 
-  /**
-   * Reads a transaction info: pending, settled with the expected event, or failed with the reason.
-   * An info that names another transaction is CHAIN_TX_MISMATCH (the cash-out stays pending).
-   */
-  async #judge (txid: string, kind: keyof typeof expectedEvents | 'deploy', info: TransactionInfo): Promise<TxStatus> {
-    if (info === undefined || info === null || Object.keys(info).length === 0) return { txid, state: 'pending' }
+  /** The node's info for `txid`, judged by tron-receipts.ts. */
+  async #judge (txid: string, kind: TxKind, info: unknown): Promise<TxStatus> {
     const client = await this.#client()
-    if (typeof info.id !== 'string' || info.id.replace(/^0x/, '').toLowerCase() !== txid.replace(/^0x/, '').toLowerCase()) {
-      const answered = typeof info.id === 'string' ? clip(info.id, 66) : 'no transaction'
-      this.#init.logger?.warn({ txid, answered, fullHost: this.#init.fullHost }, 'the TRON node answered the info of another transaction')
-      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#init.fullHost} answered the info of ${answered} for transaction ${txid}`, { details: { txid } })
+    const context: ReceiptContext = {
+      tw: client.tw,
+      token: { address: this.#init.token, iface: client.token },
+      vaultIface: client.vault,
+      ownVault: () => this.#vault(),
+      wallet: this.#init.wallet.address,
+      fullHost: this.#init.fullHost,
+      code: async address => {
+        const contract = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(address)) as { runtimecode?: unknown }
+        return typeof contract?.runtimecode === 'string' && /^([0-9a-fA-F]{2})+$/.test(contract.runtimecode) ? contract.runtimecode : ''
+      },
+      ...(this.#init.logger !== undefined ? { logger: this.#init.logger } : {})
     }
-    const fee = String(info.fee ?? 0)
-    const result = info.receipt?.result ?? 'DEFAULT'
-    if (result !== 'SUCCESS') return { txid, state: 'failed', reason: this.#reason(result, info), fee }
-    if (info.result === 'FAILED') return { txid, state: 'failed', reason: 'the info says both SUCCESS and FAILED', fee }
-    if (kind === 'deploy') return await this.#judgeDeploy(txid, info, fee)
-
-    // Only the contract called may vouch for the call: the vault for cash (java-tron names it in
-    // contract_address), our own vault for deposit/withdraw, the token for approve.
-    const { TronWeb } = client.tw
-    const called = info.contract_address === undefined ? undefined : TronWeb.address.fromHex(info.contract_address)
-    const emitter = kind === 'approve' ? this.#init.token : kind === 'cash' ? called : this.#vault()
-    const events = (info.log ?? []).flatMap(log => {
-      const from = TronWeb.address.fromHex('41' + log.address) // a log address is the 20-byte form
-      const iface = from === this.#init.token ? client.token : from === emitter ? client.vault : undefined
-      if (iface === undefined) return []
-      try {
-        const parsed = iface.parseLog({ topics: log.topics.map(t => '0x' + t), data: '0x' + (log.data ?? '') })
-        return parsed === null ? [] : [{ from, name: parsed.name, args: parsed.args }]
-      } catch {
-        return []
-      }
-    })
-    const wanted = events.find(e => e.from === emitter && expectedEvents[kind].includes(e.name))
-    if (wanted === undefined) {
-      return { txid, state: 'failed', reason: `SUCCESS without a ${expectedEvents[kind].join(' or ')} event from ${emitter ?? 'the contract called'}`, fee }
-    }
-    const status: TxStatus = { txid, state: 'settled', fee }
-    if (kind === 'cash') {
-      // A vault is whatever contract a renter names: believe its ChequeCashed only when it pays
-      // this wallet (our cheques name it), together with the configured token's Transfer of the
-      // same amount from it to this wallet.
-      const paid = BigInt(wanted.args.paid as bigint)
-      const beneficiary = this.#base58(wanted.args.beneficiary)
-      if (beneficiary !== this.#init.wallet.address) {
-        return { txid, state: 'failed', reason: `ChequeCashed pays ${beneficiary}, not this wallet ${this.#init.wallet.address}`, fee }
-      }
-      const moved = events.some(e => e.from === this.#init.token && e.name === 'Transfer' && this.#base58(e.args.from) === emitter &&
-        this.#base58(e.args.to) === beneficiary && BigInt(e.args.value as bigint) === paid)
-      if (paid > 0n && !moved) {
-        return { txid, state: 'failed', reason: `ChequeCashed claims ${paid} paid without the token's Transfer of it from ${String(emitter)} to ${beneficiary}`, fee }
-      }
-      status.paid = paid.toString()
-      const bounced = events.find(e => e.name === 'ChequeBounced' && e.from === emitter)
-      if (bounced !== undefined) status.bounced = String(bounced.args.unpaid)
-    }
-    return status
-  }
-
-  /**
-   * A successful creation is settled when the info names the contract this wallet's creation
-   * makes (java-tron derives it from the txID and the owner, so the node cannot pick another)
-   * and it has code.
-   */
-  async #judgeDeploy (txid: string, info: TransactionInfo, fee: string): Promise<TxStatus & { vault?: string }> {
-    const { tw } = this.#loaded()
-    if (info.contract_address === undefined || info.contract_address === '') {
-      return { txid, state: 'failed', reason: 'SUCCESS without the created contract_address', fee }
-    }
-    const vault = createdContractAddress(tw, txid, this.#init.wallet.address)
-    let named: string
-    try {
-      named = tw.TronWeb.address.fromHex(info.contract_address)
-    } catch {
-      named = info.contract_address
-    }
-    if (named !== vault) {
-      return { txid, state: 'failed', reason: `the info names contract ${named}, not ${vault}, which this wallet's creation in ${txid} makes: not this wallet's deployment`, fee }
-    }
-    const code = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(vault)) as { runtimecode?: string }
-    if (code.runtimecode === undefined || code.runtimecode === '') {
-      return { txid, state: 'failed', reason: `SUCCESS but no contract at ${vault}`, fee, vault }
-    }
-    return { txid, state: 'settled', fee, vault }
-  }
-
-  /** The reason of a failed receipt: the revert's Error(string) or Panic, else the result and resMessage. */
-  #reason (result: string, info: TransactionInfo): string {
-    const data = info.contractResult?.[0] ?? ''
-    const { tw } = this.#loaded()
-    try {
-      if (data.startsWith('08c379a0')) return String(tw.utils.abi.decodeParams([], ['string'], '0x' + data.slice(8))[0])
-      if (data.startsWith('4e487b71')) return `Panic(0x${BigInt('0x' + data.slice(8)).toString(16).padStart(2, '0')})`
-    } catch {}
-    const message = info.resMessage === undefined ? '' : tw.TronWeb.toUtf8(info.resMessage)
-    return message === '' || message === 'REVERT opcode executed' ? result : `${result}: ${message}`
+    return await judgeInfo(context, txid, kind, info)
   }
 
   /** tronweb, for the synchronous helpers; every public method awaits #client() first. */

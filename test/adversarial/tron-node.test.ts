@@ -144,6 +144,10 @@ t.test('a hostile node\'s transaction infos never make a payment', async t => {
     'the earlier successful cash-out\'s info is not taken for the reverted one')
   t.match(warnings.at(-1), { level: 40, txid: again.txid, answered: first.txid })
 
+  double.hostile = 'garbledInfo'
+  await t.rejects(hostChain.status(first.txid, 'cash'), { code: 'CHAIN_UNAVAILABLE', message: /answered no transaction info for [0-9a-f]{64} \(\/(fee|log) / },
+    'an info that is not one is refused, not crashed on')
+
   double.hostile = undefined
   const deployed = await deployer.deployVault(0)
   double.hostile = 'createdElsewhere'

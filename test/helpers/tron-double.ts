@@ -97,6 +97,8 @@ export type Hostility =
   | 'otherInfo'
   /** A creation's info names another contract (the first one on the double) as created. */
   | 'createdElsewhere'
+  /** `gettransactioninfobyid` answers a SUCCESS whose log list is a string and fee a text. */
+  | 'garbledInfo'
 
 /** A block the double produced. `id` is java-tron's block id: 8-byte number ‖ sha256(header)[8..32]. */
 export interface DoubleBlock {
@@ -868,6 +870,7 @@ class TronDoubleNode implements TronDouble {
       const elsewhere = [...this.#contracts.keys()].find(address => address !== entry.info.contract_address)
       if (elsewhere !== undefined) return { ...entry.info, contract_address: elsewhere } as unknown as Json
     }
+    if (this.hostile === 'garbledInfo') return { ...entry.info, fee: 'lots', log: 'ChequeCashed' } as unknown as Json
     return entry.info as unknown as Json
   }
 
