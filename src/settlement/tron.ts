@@ -310,7 +310,14 @@ export class TronChainClient implements ChainClient {
     const broadcast = await this.#node(`broadcast ${name}`, async web => await web.trx.sendRawTransaction(signed as Parameters<TronWebClass['trx']['sendRawTransaction']>[0])) as { result?: boolean, code?: string, message?: string }
     const txid = signed.txID
     if (broadcast.result !== true) {
-      const reason = `${broadcast.code ?? 'rejected'}: ${client.tw.TronWeb.toUtf8(broadcast.message ?? '')}`
+      // The node's words, kept in the books: bounded.
+      let message = ''
+      try {
+        message = typeof broadcast.message === 'string' ? client.tw.TronWeb.toUtf8(broadcast.message) : ''
+      } catch {
+        message = String(broadcast.message) // not hex: as it came
+      }
+      const reason = clip(`${String(broadcast.code ?? 'rejected')}: ${message}`, 500)
       this.#init.logger?.warn({ txid, call: name, reason }, 'broadcast rejected')
       return { txid, state: 'failed', reason }
     }

@@ -144,6 +144,16 @@ t.test('a hostile node\'s transaction infos never make a payment', async t => {
     'the earlier successful cash-out\'s info is not taken for the reverted one')
   t.match(warnings.at(-1), { level: 40, txid: again.txid, answered: first.txid })
 
+  double.hostile = 'swallowBroadcast'
+  const swallowed = await hostChain.cash(cheque(7n * BTT))
+  t.equal(swallowed.state, 'pending', 'a broadcast the node says it took is only pending')
+  t.equal((await hostChain.status(swallowed.txid, 'cash')).state, 'pending', 'and stays pending while no block has it')
+  t.equal(double.info(swallowed.txid), undefined, 'it never was mined')
+  double.hostile = 'garbledBroadcast'
+  const garbled = await hostChain.cash(cheque(7n * BTT))
+  t.equal(garbled.state, 'failed', 'a rejection whose message is not hex is still a rejection')
+  t.ok((garbled.reason ?? '').length < 600, 'with the node\'s text clipped')
+
   double.hostile = 'garbledInfo'
   await t.rejects(hostChain.status(first.txid, 'cash'), { code: 'CHAIN_UNAVAILABLE', message: /answered no transaction info for [0-9a-f]{64} \(\/(fee|log) / },
     'an info that is not one is refused, not crashed on')

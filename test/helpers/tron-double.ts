@@ -99,6 +99,10 @@ export type Hostility =
   | 'createdElsewhere'
   /** `gettransactioninfobyid` answers a SUCCESS whose log list is a string and fee a text. */
   | 'garbledInfo'
+  /** `broadcasttransaction` says `result: true` and drops the transaction. */
+  | 'swallowBroadcast'
+  /** `broadcasttransaction` rejects with 64 KiB of a message that is not hex. */
+  | 'garbledBroadcast'
 
 /** A block the double produced. `id` is java-tron's block id: 8-byte number ‖ sha256(header)[8..32]. */
 export interface DoubleBlock {
@@ -675,6 +679,8 @@ class TronDoubleNode implements TronDouble {
     } catch (err) {
       return { Error: `class java.lang.NullPointerException : ${(err as Error).message}` }
     }
+    if (this.hostile === 'swallowBroadcast') return { result: true, txid }
+    if (this.hostile === 'garbledBroadcast') return { code: 'SIGERROR', txid, message: 'not hex '.repeat(8192) }
     const tx = params as unknown as SignedTx
     const raw = tx.raw_data
     const reject = (code: string, message: string): Json => ({ code, txid, message: utf8Hex(message) })
