@@ -106,6 +106,7 @@ t.test('a hostile node\'s transactions are refused: nothing signed, nothing broa
     { hostile: 'expiration', what: 'an expiration 23 h ahead', run: async () => await renterChain.deposit(1n * BTT), field: 'expiration', message: /more than 600 s after this machine's clock/ },
     { hostile: 'secondContract', what: 'a second contract in the bytes', run: async () => await hostChain.cash(cheque(5n * BTT)), field: 'raw_data', message: /carries more than the call asked for/ },
     { hostile: 'hexOnly', what: 'honest JSON over bytes that call the attacker', run: async () => await renterChain.requestWithdrawal(1n), field: 'contract_address', message: new RegExp(`it calls ${double.attacker}`) },
+    { hostile: 'jsonOnly', what: 'honest bytes under JSON that calls the attacker', run: async () => await renterChain.requestWithdrawal(1n), field: 'raw_data', message: /its JSON raw_data is not the transaction of its raw_data_hex/ },
     { hostile: 'blockAhead', what: 'tronweb\'s own deployment on a reference block 23 h ahead', run: async () => await deployer.deployVault(0), field: 'expiration', message: /more than 600 s after this machine's clock/ }
   ]
   for (const c of cases) {

@@ -91,6 +91,8 @@ export type Hostility =
   | 'secondContract'
   /** The JSON raw_data is the honest call; raw_data_hex and txID are of the call sent to the attacker. */
   | 'hexOnly'
+  /** The other way round: honest raw_data_hex and txID under a JSON raw_data calling the attacker. */
+  | 'jsonOnly'
   /** `wallet/getblock` (tronweb's reference block for what it builds itself) is dated 23 h ahead. */
   | 'blockAhead'
   /** `gettransactioninfobyid` answers the info of the latest other mined transaction. */
@@ -583,6 +585,10 @@ class TronDoubleNode implements TronDouble {
         const honest = build(value)
         const redirected = build({ ...value, contract_address: attacker })
         return { ...honest, raw_data_hex: redirected.raw_data_hex, txID: redirected.txID }
+      }
+      case 'jsonOnly': {
+        const honest = build(value)
+        return { ...honest, raw_data: build({ ...value, contract_address: attacker }).raw_data }
       }
       default: return undefined
     }
