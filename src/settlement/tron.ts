@@ -298,7 +298,7 @@ export class TronChainClient implements ChainClient {
     } catch (err) {
       if (!(err instanceof TransactionMismatch)) throw err
       this.#init.logger?.warn({ call: expected.call, field: err.field, reason: err.message, fullHost: this.#init.fullHost }, 'refused to sign a transaction the TRON node built')
-      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#init.fullHost} built a ${expected.call} transaction other than the one asked for: ${err.message}; nothing was signed or broadcast`,
+      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#init.fullHost} built a transaction for ${expected.call} other than the one asked for: ${err.message}; nothing was signed or broadcast`,
         { details: { call: expected.call, field: err.field }, cause: err })
     }
   }

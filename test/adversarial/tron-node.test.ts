@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { TronWeb, Trx, utils } from 'tronweb'
-import { TronChainClient } from '../../src/settlement/tron.js'
+import { TronChainClient, type TronChainInit } from '../../src/settlement/tron.js'
 import { createdContractAddress, TransactionMismatch, verifyTransaction, type ExpectedCreation } from '../../src/settlement/tron-verify.js'
 import { vaultArtifact } from '../../src/settlement/vault/artifact.js'
 import { Wallet } from '../../src/wallet/wallet.js'
@@ -46,12 +46,18 @@ double.setTrx(host.wallet.address, 2000n * TRX)
 const token = await double.deploy(renter.wallet.address, compileTestBtt().bytecode, { name: 'TestBTT' })
 await double.evm.call(double.evmAddress(renter.wallet.address), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(renter.wallet.address), 100n * BTT]))
 
+/** The real Wallet, counting what it is asked to sign. */
+let signatures = 0
+function counted (w: Wallet): TronChainInit['wallet'] {
+  return { address: w.address, signTransaction: async tx => { signatures++; return await w.signTransaction(tx) } }
+}
+
 /** Every warn line the clients log, parsed. */
 const warnings: Array<Record<string, unknown>> = []
 const logger = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(JSON.parse(line) as Record<string, unknown>) } })
 const base = { fullHost: double.url, token, chainId: CHAIN_ID, pollMs: 10, logger, now: () => double.now() }
-const deployer = new TronChainClient({ ...base, wallet: renter.wallet })
-const hostChain = new TronChainClient({ ...base, wallet: host.wallet })
+const deployer = new TronChainClient({ ...base, wallet: counted(renter.wallet) })
+const hostChain = new TronChainClient({ ...base, wallet: counted(host.wallet) })
 let renterChain: TronChainClient
 let vault = ''
 
@@ -78,7 +84,7 @@ t.test('an honest node: deploy, deposit, cash and withdraw go through', async t 
   const deployed = await deployer.deployVault(0)
   t.equal((await settled(t, deployer, deployed, 'deploy')).state, 'settled')
   vault = deployed.vault as string
-  renterChain = new TronChainClient({ ...base, vault, wallet: renter.wallet })
+  renterChain = new TronChainClient({ ...base, vault, wallet: counted(renter.wallet) })
   await renterChain.check()
 
   t.equal((await settled(t, renterChain, await renterChain.deposit(10n * BTT), 'deposit')).state, 'settled')
@@ -89,13 +95,14 @@ t.test('an honest node: deploy, deposit, cash and withdraw go through', async t 
   t.equal((await settled(t, renterChain, await renterChain.withdraw(), 'withdraw')).state, 'settled')
   t.equal(await evmRead('balanceOf', [vault]), 5n * BTT, '10 in, 4 cashed, 1 withdrawn')
   t.equal(double.broadcasts() - before, 6, 'deploy, approve, deposit, cash, request, withdraw')
+  t.equal(signatures, 6, 'each signed once')
   t.same(warnings, [], 'nothing refused')
 })
 
 t.test('a hostile node\'s transactions are refused: nothing signed, nothing broadcast', async t => {
   // What each switch is tried on, and the field the refusal must name.
   const cases: Array<{ hostile: Hostility, what: string, run: () => Promise<unknown>, field: string, message: RegExp }> = [
-    { hostile: 'spender', what: 'deposit\'s approve for the attacker', run: async () => await renterChain.deposit(1n * BTT), field: 'data', message: /approve's argument spender is 0x0{24}[0-9a-f]{40}, asked 0x/ },
+    { hostile: 'spender', what: 'deposit\'s approve for the attacker', run: async () => await renterChain.deposit(1n * BTT), field: 'data', message: new RegExp(`approve's argument spender is 0x0{24}${double.evmAddress(double.attacker).slice(2)}, asked 0x0{24}${double.evmAddress(vault).slice(2)};`) },
     { hostile: 'amount', what: 'deposit\'s approve of 2^256 − 1', run: async () => await renterChain.deposit(1n * BTT), field: 'data', message: /approve's argument value is 0xf{64}, asked 0x0+de0b6b3a7640000\b/ },
     { hostile: 'beneficiary', what: 'a cash-out paying the attacker', run: async () => await hostChain.cash(cheque(5n * BTT)), field: 'data', message: /cashCheque's argument beneficiary is/ },
     { hostile: 'contract', what: 'a call to another contract', run: async () => await renterChain.requestWithdrawal(1n), field: 'contract_address', message: new RegExp(`it calls ${double.attacker}, not ${vault}`) },
@@ -112,11 +119,13 @@ t.test('a hostile node\'s transactions are refused: nothing signed, nothing broa
   for (const c of cases) {
     await t.test(`${c.hostile}: ${c.what}`, async t => {
       const broadcasts = double.broadcasts()
+      const signed = signatures
       const head = double.head().number
       const logged = warnings.length
       double.hostile = c.hostile
       t.teardown(() => { double.hostile = undefined })
       await t.rejects(c.run(), { name: 'AppError', code: 'CHAIN_TX_MISMATCH', status: 502, details: { field: c.field }, message: c.message })
+      t.equal(signatures, signed, 'nothing was signed')
       t.equal(double.broadcasts(), broadcasts, 'nothing was broadcast')
       t.equal(double.head().number, head, 'nothing was mined')
       t.equal(warnings.length - logged, 1, 'one warning')
