@@ -102,7 +102,19 @@ export function verifyTransaction (tw: TronWebModule, tx: unknown, expected: Exp
 
   // Everything the checks above did not look at must be absent: our intent plus the node's
   // header, re-encoded, must give the very bytes that will be signed.
-  const canonical = { visible: false, txID: '', raw_data_hex: '', raw_data: { contract: [{ parameter: { value: intent(tw, expected, owner), type_url: TYPE_URL + expected.type }, type: expected.type }], ref_block_bytes: decoded.ref_block_bytes.toLowerCase(), ref_block_hash: decoded.ref_block_hash.toLowerCase(), expiration: decoded.expiration, timestamp: decoded.timestamp, fee_limit: expected.feeLimit } }
+  const canonical = {
+    visible: false,
+    txID: '',
+    raw_data_hex: '',
+    raw_data: {
+      contract: [{ parameter: { value: intent(tw, expected, owner), type_url: TYPE_URL + expected.type }, type: expected.type }],
+      ref_block_bytes: decoded.ref_block_bytes.toLowerCase(),
+      ref_block_hash: decoded.ref_block_hash.toLowerCase(),
+      expiration: decoded.expiration,
+      timestamp: decoded.timestamp,
+      fee_limit: expected.feeLimit
+    }
+  }
   if (tw.utils.transaction.txPbToRawDataHex(tw.utils.transaction.txJsonToPb(canonical)).toLowerCase() !== hex) {
     throw new TransactionMismatch('raw_data', 'raw_data_hex carries more than the call asked for (another contract, a memo, a permission, an unknown field or another ABI)')
   }
