@@ -105,6 +105,7 @@ t.test('startup checks fail clearly', async t => {
   await rejects(t, { wallet: broke.wallet }, 'INSUFFICIENT_TRX', /holds 5000000 sun of TRX, less than the fee limit 100000000 sun/)
   await rejects(t, { wallet: (await wallet('nobody')).wallet }, 'INSUFFICIENT_TRX', /holds 0 sun/)
   await rejects(t, { fullHost: 'http://127.0.0.1:1' }, 'CHAIN_UNAVAILABLE', /127\.0\.0\.1:1/)
+  await rejects(t, { fullHost: 'http://user:s3cret@127.0.0.1:1' }, 'CHAIN_UNAVAILABLE', /^(?![^]*s3cret)[^]*http:\/\/127\.0\.0\.1:1/) // no password in the message
 })
 
 t.test('deposit approves the vault and moves test-BTT into it', async t => {

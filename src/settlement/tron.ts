@@ -85,9 +85,13 @@ export class TronChainClient implements ChainClient {
   #ready?: Promise<{ tw: TronWebModule, web: TronWebClass, vault: Interface, token: Interface }>
   #tw?: TronWebModule
 
+  /** fullHost as messages and logs name it: without a user:password a URL may carry. */
+  readonly #host: string
+
   constructor (init: TronChainInit) {
     this.#init = init
     this.#feeLimit = init.feeLimit ?? defaultTronChainOptions.feeLimit
+    this.#host = withoutCredentials(init.fullHost)
   }
 
   async check (): Promise<void> {
@@ -96,7 +100,7 @@ export class TronChainClient implements ChainClient {
     if (vault !== undefined) {
       const info = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(vault)) as { runtimecode?: string }
       if (info.runtimecode === undefined || info.runtimecode === '') {
-        throw new AppError('CONFIG_INVALID', `settlement vault ${vault} is not a contract on ${this.#init.fullHost}`, { details: { vault } })
+        throw new AppError('CONFIG_INVALID', `settlement vault ${vault} is not a contract on ${this.#host}`, { details: { vault } })
       }
       const [separator] = await refusedAs(this.#read('vault', vault, 'domainSeparator', []), `vault ${vault} does not answer domainSeparator(): not a btfs-ts vault`)
       const expected = tw.utils._TypedDataEncoder.hashDomain({ name: 'btfs-ts', version: '1', chainId, verifyingContract: vault })
@@ -112,7 +116,7 @@ export class TronChainClient implements ChainClient {
         throw new AppError('CONFIG_INVALID', `vault ${vault} belongs to ${this.#base58(issuer)}, not to this wallet ${wallet.address}`, { details: { vault } })
       }
     }
-    const [decimals] = await refusedAs(this.#read('token', token, 'decimals', []), `token ${token} is not a TRC-20 with decimals() on ${this.#init.fullHost}`)
+    const [decimals] = await refusedAs(this.#read('token', token, 'decimals', []), `token ${token} is not a TRC-20 with decimals() on ${this.#host}`)
     if (BigInt(decimals as bigint) !== 18n) {
       throw new AppError('CONFIG_INVALID', `token ${token} has ${decimals} decimals; BTT has 18`, { details: { token, decimals: Number(decimals) } })
     }
@@ -222,7 +226,7 @@ export class TronChainClient implements ChainClient {
       try {
         web = new tw.TronWeb({ fullHost: this.#init.fullHost, ...(headers === undefined ? {} : { headers }) })
       } catch (err) {
-        throw new AppError('CONFIG_INVALID', `settlement fullHost ${this.#init.fullHost}: ${(err as Error).message}`, { cause: err })
+        throw new AppError('CONFIG_INVALID', `settlement fullHost ${this.#host}: ${(err as Error).message}`, { cause: err })
       }
       const { Interface } = tw.utils.ethersUtils
       return { tw, web, vault: new Interface(vaultArtifact.abi as unknown as string[]), token: new Interface(trc20Abi as unknown as string[]) }
@@ -242,7 +246,7 @@ export class TronChainClient implements ChainClient {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       const transport = (err as { isAxiosError?: boolean }).isAxiosError === true
-      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} (${what}): ${message}`, { cause: err, ...(transport ? {} : { details: { refusal: message } }) })
+      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#host} (${what}): ${message}`, { cause: err, ...(transport ? {} : { details: { refusal: message } }) })
     }
   }
 
@@ -256,7 +260,7 @@ export class TronChainClient implements ChainClient {
     const result = await this.#node(`${name}()`, async web => await web.transactionBuilder.triggerConstantContract(
       contract, fragment.format('sighash'), { rawParameter: parameter }, [], this.#init.wallet.address))
     const output = result.constant_result?.[0]
-    if (output === undefined) throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} returned no result for ${name}() on ${contract}`)
+    if (output === undefined) throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#host} returned no result for ${name}() on ${contract}`)
     return [...iface.decodeFunctionResult(fragment, '0x' + output)]
   }
 
@@ -297,8 +301,8 @@ export class TronChainClient implements ChainClient {
       return verifyTransaction(tw, built, expected, (this.#init.now ?? Date.now)())
     } catch (err) {
       if (!(err instanceof TransactionMismatch)) throw err
-      this.#init.logger?.warn({ call: expected.call, field: err.field, reason: err.message, fullHost: this.#init.fullHost }, 'refused to sign a transaction the TRON node built')
-      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#init.fullHost} built a transaction for ${expected.call} other than the one asked for: ${err.message}; nothing was signed or broadcast`,
+      this.#init.logger?.warn({ call: expected.call, field: err.field, reason: err.message, fullHost: this.#host }, 'refused to sign a transaction the TRON node built')
+      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#host} built a transaction for ${expected.call} other than the one asked for: ${err.message}; nothing was signed or broadcast`,
         { details: { call: expected.call, field: err.field }, cause: err })
     }
   }
@@ -345,7 +349,7 @@ export class TronChainClient implements ChainClient {
       vaultIface: client.vault,
       ownVault: () => this.#vault(),
       wallet: this.#init.wallet.address,
-      fullHost: this.#init.fullHost,
+      fullHost: this.#host,
       code: async address => {
         const contract = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(address)) as { runtimecode?: unknown }
         return typeof contract?.runtimecode === 'string' && /^([0-9a-fA-F]{2})+$/.test(contract.runtimecode) ? contract.runtimecode : ''
@@ -393,5 +397,18 @@ async function refusedAs<T> (call: Promise<T>, message: string): Promise<T> {
       throw new AppError('CONFIG_INVALID', `${message} (${String(err.details.refusal)})`, { details: err.details, cause: err })
     }
     throw err
+  }
+}
+
+/** `url` with any userinfo (user:password@) taken out, for messages and logs. */
+function withoutCredentials (url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.username === '' && parsed.password === '') return url
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.toString()
+  } catch {
+    return url.replace(/^[^@/]*@/, '')
   }
 }
