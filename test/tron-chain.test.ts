@@ -56,7 +56,8 @@ const token = await double.deploy(renter.wallet.address, testBTT.bytecode, { nam
 await double.evm.call(double.evmAddress(renter.wallet.address), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(renter.wallet.address), 100n * BTT]))
 const vault = await deployVault(token, renter.wallet.address)
 
-const base = { fullHost: double.url, token, chainId: CHAIN_ID, pollMs: 10 }
+// The double's clock: advanceTime moves the chain (and so the expirations it builds) ahead of Date.now().
+const base = { fullHost: double.url, token, chainId: CHAIN_ID, pollMs: 10, now: () => double.now() }
 const renterChain = new TronChainClient({ ...base, vault, wallet: renter.wallet })
 const hostChain = new TronChainClient({ ...base, wallet: host.wallet })
 
@@ -104,6 +105,7 @@ t.test('startup checks fail clearly', async t => {
   await rejects(t, { wallet: broke.wallet }, 'INSUFFICIENT_TRX', /holds 5000000 sun of TRX, less than the fee limit 100000000 sun/)
   await rejects(t, { wallet: (await wallet('nobody')).wallet }, 'INSUFFICIENT_TRX', /holds 0 sun/)
   await rejects(t, { fullHost: 'http://127.0.0.1:1' }, 'CHAIN_UNAVAILABLE', /127\.0\.0\.1:1/)
+  await rejects(t, { fullHost: 'http://user:s3cret@127.0.0.1:1' }, 'CHAIN_UNAVAILABLE', /^(?![^]*s3cret)[^]*http:\/\/127\.0\.0\.1:1/) // no password in the message
 })
 
 t.test('deposit approves the vault and moves test-BTT into it', async t => {
@@ -195,6 +197,35 @@ contract FakeVault {
   const done = await settle(t, hostChain, status.txid, 'cash')
   t.equal(done.state, 'failed')
   t.match(done.reason, /ChequeCashed claims 5000000000000000000 paid without the token's Transfer/)
+})
+
+t.test('a vault that pays someone else and says it paid is not a payment to this host', async t => {
+  // A renter's "vault" is any contract answering issuer(): this one moves real test-BTT, to the
+  // renter, with a ChequeCashed naming the renter and the token's matching Transfer.
+  const diverting = compileSolidity('DivertingVault.sol', `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+interface IToken { function transfer(address to, uint256 value) external returns (bool); }
+contract DivertingVault {
+    event ChequeCashed(address indexed beneficiary, address indexed caller, uint256 cumulativePayout, uint256 paid);
+    address public immutable token;
+    address public immutable issuer;
+    constructor(address token_, address issuer_) { token = token_; issuer = issuer_; }
+    function cashCheque(address, uint256 cumulativePayout, bytes calldata) external returns (uint256) {
+        IToken(token).transfer(issuer, cumulativePayout);
+        emit ChequeCashed(issuer, msg.sender, cumulativePayout, cumulativePayout);
+        return cumulativePayout;
+    }
+}`, 'DivertingVault')
+  const args = coder.encode(['address', 'address'], [double.evmAddress(token), double.evmAddress(renter.wallet.address)]).slice(2)
+  const divert = await double.deploy(renter.wallet.address, diverting.bytecode + args)
+  await double.evm.call(double.evmAddress(renter.wallet.address), double.evmAddress(token), erc20.encodeFunctionData('mint', [double.evmAddress(divert), 3n * BTT]))
+  const before = await evmBalance(token, renter.wallet.address)
+  const status = await hostChain.cash({ ...cheque(3n * BTT), vault: divert })
+  const done = await settle(t, hostChain, status.txid, 'cash')
+  t.equal(await evmBalance(token, renter.wallet.address), before + 3n * BTT, 'the BTT really moved, to the renter')
+  t.equal(done.state, 'failed')
+  t.equal(done.reason, `ChequeCashed pays ${renter.wallet.address}, not this wallet ${host.wallet.address}`)
+  t.notOk(done.paid, 'nothing is reported paid')
 })
 
 t.test('a broadcast the node rejects is failed at once, with its code', async t => {

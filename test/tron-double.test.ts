@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { TronWeb, utils } from 'tronweb'
 import { compileTestBtt } from './helpers/contracts.js'
-import { startTronDouble, type TronDouble } from './helpers/tron-double.js'
+import { startTronDouble, type Hostility, type TronDouble } from './helpers/tron-double.js'
 
 t.setTimeout(120_000)
 
@@ -318,4 +318,44 @@ contract Failing { constructor() { revert("no deploy"); } }`, 'Failing')
     const bad = await s.tronWeb.fullNode.request<any>('wallet/deploycontract', { abi: '[]', bytecode: '00' }, 'post')
     t.match(bad.Error, /owner_address isn't set/)
   })
+})
+
+t.test('a hostile double builds self-consistent transactions other than the one asked for', async t => {
+  const s = await setup(t)
+  const evm = (address: string): string => '0x' + TronWeb.address.toHex(address).slice(2)
+  const parameter = utils.ethersUtils.AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [evm(stranger.address.base58), 5]).slice(2)
+  const request = {
+    owner_address: TronWeb.address.toHex(owner.address.base58), contract_address: TronWeb.address.toHex(s.tokenAddress),
+    function_selector: 'approve(address,uint256)', parameter, call_value: 0, fee_limit: FEE_LIMIT
+  }
+  const build = async (): Promise<any> => (await s.tronWeb.fullNode.request<any>('wallet/triggersmartcontract', request, 'post')).transaction
+  const value = (tx: any): any => tx.raw_data.contract[0].parameter.value
+  const honest = await build()
+  const attacker = TronWeb.address.toHex(s.double.attacker).toLowerCase()
+  const expected: Record<string, (tx: any) => boolean> = {
+    spender: tx => value(tx).data.slice(8, 72) === attacker.slice(2).padStart(64, '0'),
+    amount: tx => value(tx).data.slice(72) === 'f'.repeat(64),
+    contract: tx => value(tx).contract_address === attacker,
+    callValue: tx => value(tx).call_value === 1_000_000,
+    tokenValue: tx => value(tx).call_token_value === 1_000_000 && value(tx).token_id === 1_000_001,
+    owner: tx => value(tx).owner_address === attacker,
+    feeLimit: tx => tx.raw_data.fee_limit === 15_000_000_000,
+    expiration: tx => tx.raw_data.expiration > s.double.head().timestamp + 22 * 3_600_000
+  }
+  for (const [mode, differs] of Object.entries(expected)) {
+    s.double.hostile = mode as Hostility
+    const tx = await build()
+    t.ok(utils.transaction.txCheck(tx), `${mode}: raw_data, raw_data_hex and txID agree (tronweb's txCheck passes)`)
+    t.ok(differs(tx) && !differs(honest), `${mode}: but it is not the call asked for`)
+  }
+  s.double.hostile = 'hexOnly'
+  const split = await build()
+  t.same(value(split), value(honest), 'hexOnly: the JSON is the honest call')
+  t.equal(utils.transaction.txCheck(split), false, 'over other bytes')
+  t.equal(split.txID, utils.ethersUtils.sha256(Buffer.from(split.raw_data_hex, 'hex')).slice(2), 'whose hash is the txID')
+  s.double.hostile = 'secondContract'
+  const two = await build()
+  t.equal(two.raw_data.contract.length, 2, 'secondContract: two contracts in the JSON')
+  t.equal(two.txID, utils.ethersUtils.sha256(Buffer.from(two.raw_data_hex, 'hex')).slice(2), 'and in the hashed bytes')
+  s.double.hostile = undefined
 })

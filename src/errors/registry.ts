@@ -39,6 +39,7 @@ export const errorRegistry = {
   REPO_INVALID: { status: 500, message: 'the repo is missing or damaged' },
   PROTOCOL_ERROR: { status: 502, message: 'a peer broke the wire protocol' },
   PEER_REJECTED: { status: 502, message: 'the peer rejected the request' },
+  CHAIN_TX_MISMATCH: { status: 502, message: 'the TRON node answered with a transaction other than the one asked for; nothing was signed' },
   NOT_ENOUGH_SHARDS: { status: 503, message: 'fewer than k intact shards are available' },
   NETWORK_OFFLINE: { status: 503, message: 'the network is not running (offline mode)' },
   CHAIN_UNAVAILABLE: { status: 503, message: 'the TRON node cannot be reached or gave no usable answer' },

@@ -1,21 +1,26 @@
 /**
  * The `tron` ChainClient: tronweb against a TRON full node, the renter's vault contract
  * (src/settlement/vault) and the BTT TRC-20 token. The node's Wallet keeps its key: transactions
- * are built by the node (`wallet/triggersmartcontract`, which tronweb re-derives and checks) or,
- * for the vault's deployment, by tronweb itself (`createSmartContract`, on the node's reference
- * block), signed by `wallet.signTransaction` and broadcast with `trx.sendRawTransaction`.
+ * are built by the node (`wallet/triggersmartcontract`) or, for the vault's deployment, by
+ * tronweb itself (`createSmartContract`, on the node's reference block), checked byte for byte
+ * against the call asked for (tron-verify.ts: the node is not trusted to build them; a mismatch
+ * is CHAIN_TX_MISMATCH, logged at warn, nothing signed or broadcast), signed by
+ * `wallet.signTransaction` and broadcast with `trx.sendRawTransaction`.
  *
  * A transaction is `pending` after broadcast. It is `settled` only when the solidified
  * transaction info (`walletsolidity/gettransactioninfobyid`, irreversible) shows SUCCESS and the
  * vault emitted the expected event; otherwise it is `failed` with the decoded reason (the
  * revert's Error(string), OUT_OF_ENERGY, a broadcast rejection…). A successful broadcast alone
- * means nothing: reverted calls are mined too and still burn TRX.
+ * means nothing: reverted calls are mined too and still burn TRX. tron-receipts.ts judges the
+ * infos (the node's word, checked against a schema and against what we know).
  */
 import type { TronWeb as TronWebClass } from 'tronweb'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import type { Balances, ChainClient, Cheque, TxStatus } from './chain.js'
 import { vaultArtifact } from './vault/artifact.js'
+import { judgeInfo, type ReceiptContext, type TxKind } from './tron-receipts.js'
+import { clip, createdContractAddress, TransactionMismatch, verifyTransaction, type ExpectedTransaction, type UnsignedTransaction } from './tron-verify.js'
 import { loadTronWeb, type TronWebModule } from '../wallet/wallet.js'
 
 type Interface = InstanceType<TronWebModule['utils']['ethersUtils']['Interface']>
@@ -44,10 +49,22 @@ export interface TronChainInit {
   /** How often deposit() polls for its approve to be mined, and for how long (ms). */
   pollMs?: number
   approveTimeoutMs?: number
+  /** The clock (ms) a built transaction's expiration is bounded by; default Date.now (tests give a double's clock). */
+  now?: () => number
 }
 
 /** Defaults of the optional TronChainInit fields (fee limit in sun, poll interval and approve timeout in ms). */
 export const defaultTronChainOptions = { feeLimit: 100_000_000, pollMs: 3000, approveTimeoutMs: 90_000 }
+
+/**
+ * The vault's resource settings, set explicitly so that the creation can be checked against them:
+ * every caller pays its own energy (100 %), so the issuer never pays for hosts' cash-outs;
+ * origin_energy_limit (tronweb's default; java-tron wants > 0) is then never drawn on.
+ */
+const vaultResources = { consumeUserResourcePercent: 100, originEnergyLimit: 10_000_000 }
+
+/** What `wallet/triggersmartcontract` answers (java-tron's TransactionExtention). */
+interface TriggerAnswer { Error?: string, result?: { result?: boolean, code?: string, message?: string }, transaction?: unknown }
 
 /** The TRC-20 functions and events the client uses (Approval settles the approve before a deposit). */
 const trc20Abi = [
@@ -60,27 +77,6 @@ const trc20Abi = [
   { type: 'event', name: 'Approval', anonymous: false, inputs: [{ name: 'owner', type: 'address', indexed: true }, { name: 'spender', type: 'address', indexed: true }, { name: 'value', type: 'uint256', indexed: false }] }
 ]
 
-/** The event each kind of transaction must show to be settled (a deployment shows none: its contract must exist). */
-const expectedEvents: Record<'cash' | 'deposit' | 'withdraw' | 'approve', string[]> = {
-  cash: ['ChequeCashed'],
-  deposit: ['Deposited'],
-  withdraw: ['WithdrawalRequested', 'Withdrawn'],
-  approve: ['Approval']
-}
-
-interface InfoLog { address: string, topics: string[], data?: string }
-interface TransactionInfo {
-  id?: string
-  /** The contract called (41-hex). */
-  contract_address?: string
-  fee?: number
-  contractResult?: string[]
-  receipt?: { result?: string }
-  log?: InfoLog[]
-  result?: string
-  resMessage?: string
-}
-
 /** ChainClient on TRON; see the module comment for the life of a transaction. */
 export class TronChainClient implements ChainClient {
   readonly kind = 'tron' as const
@@ -89,9 +85,13 @@ export class TronChainClient implements ChainClient {
   #ready?: Promise<{ tw: TronWebModule, web: TronWebClass, vault: Interface, token: Interface }>
   #tw?: TronWebModule
 
+  /** fullHost as messages and logs name it: without a user:password a URL may carry. */
+  readonly #host: string
+
   constructor (init: TronChainInit) {
     this.#init = init
     this.#feeLimit = init.feeLimit ?? defaultTronChainOptions.feeLimit
+    this.#host = withoutCredentials(init.fullHost)
   }
 
   async check (): Promise<void> {
@@ -100,7 +100,7 @@ export class TronChainClient implements ChainClient {
     if (vault !== undefined) {
       const info = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(vault)) as { runtimecode?: string }
       if (info.runtimecode === undefined || info.runtimecode === '') {
-        throw new AppError('CONFIG_INVALID', `settlement vault ${vault} is not a contract on ${this.#init.fullHost}`, { details: { vault } })
+        throw new AppError('CONFIG_INVALID', `settlement vault ${vault} is not a contract on ${this.#host}`, { details: { vault } })
       }
       const [separator] = await refusedAs(this.#read('vault', vault, 'domainSeparator', []), `vault ${vault} does not answer domainSeparator(): not a btfs-ts vault`)
       const expected = tw.utils._TypedDataEncoder.hashDomain({ name: 'btfs-ts', version: '1', chainId, verifyingContract: vault })
@@ -116,7 +116,7 @@ export class TronChainClient implements ChainClient {
         throw new AppError('CONFIG_INVALID', `vault ${vault} belongs to ${this.#base58(issuer)}, not to this wallet ${wallet.address}`, { details: { vault } })
       }
     }
-    const [decimals] = await refusedAs(this.#read('token', token, 'decimals', []), `token ${token} is not a TRC-20 with decimals() on ${this.#init.fullHost}`)
+    const [decimals] = await refusedAs(this.#read('token', token, 'decimals', []), `token ${token} is not a TRC-20 with decimals() on ${this.#host}`)
     if (BigInt(decimals as bigint) !== 18n) {
       throw new AppError('CONFIG_INVALID', `token ${token} has ${decimals} decimals; BTT has 18`, { details: { token, decimals: Number(decimals) } })
     }
@@ -174,25 +174,29 @@ export class TronChainClient implements ChainClient {
     }
     const client = await this.#client()
     const { wallet, token, chainId } = this.#init
+    // Our constructor arguments, encoded once: tronweb gets them raw, the check expects them.
+    const args = client.vault.encodeDeploy([this.#evm(token), this.#evm(wallet.address), chainId, withdrawLockSeconds]).slice(2)
+    const bytecode = vaultArtifact.bytecode.replace(/^0x/, '')
     const built = await this.#node('build Vault deployment', async web => await web.transactionBuilder.createSmartContract({
       abi: vaultArtifact.abi as unknown as NonNullable<Parameters<TronWebClass['transactionBuilder']['createSmartContract']>[0]>['abi'],
-      bytecode: vaultArtifact.bytecode.replace(/^0x/, ''),
-      parameters: [token, wallet.address, chainId, withdrawLockSeconds],
+      bytecode,
+      rawParameter: args,
       feeLimit: this.#feeLimit,
+      userFeePercentage: vaultResources.consumeUserResourcePercent,
+      originEnergyLimit: vaultResources.originEnergyLimit,
       name: 'Vault'
     }, wallet.address))
-    const owner = client.tw.TronWeb.address.toHex(wallet.address).toLowerCase()
-    const created = built.raw_data.contract[0]?.parameter.value
-    if (!client.tw.utils.transaction.txCheck(built) || created?.owner_address.toLowerCase() !== owner || typeof built.contract_address !== 'string') {
-      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost}: no valid Vault deployment transaction was built`)
-    }
-    const vault = client.tw.TronWeb.address.fromHex(built.contract_address)
-    const status = await this.#signAndBroadcast('deploy Vault', built, vault)
+    const transaction = this.#verified(built, {
+      type: 'CreateSmartContract', call: 'deploy Vault', owner: wallet.address, bytecode: bytecode + args, abi: vaultArtifact.abi,
+      name: 'Vault', feeLimit: this.#feeLimit, ...vaultResources
+    })
+    const vault = createdContractAddress(client.tw, transaction.txID, wallet.address)
+    const status = await this.#signAndBroadcast('deploy Vault', transaction, vault)
     return { ...status, vault }
   }
 
   async status (txid: string, kind: 'cash' | 'deposit' | 'withdraw' | 'deploy'): Promise<TxStatus> {
-    const info = await this.#node('walletsolidity/gettransactioninfobyid', async web => await web.trx.getTransactionInfo(txid)) as TransactionInfo
+    const info: unknown = await this.#node('walletsolidity/gettransactioninfobyid', async web => await web.trx.getTransactionInfo(txid))
     return await this.#judge(txid, kind, info)
   }
 
@@ -222,7 +226,7 @@ export class TronChainClient implements ChainClient {
       try {
         web = new tw.TronWeb({ fullHost: this.#init.fullHost, ...(headers === undefined ? {} : { headers }) })
       } catch (err) {
-        throw new AppError('CONFIG_INVALID', `settlement fullHost ${this.#init.fullHost}: ${(err as Error).message}`, { cause: err })
+        throw new AppError('CONFIG_INVALID', `settlement fullHost ${this.#host}: ${(err as Error).message}`, { cause: err })
       }
       const { Interface } = tw.utils.ethersUtils
       return { tw, web, vault: new Interface(vaultArtifact.abi as unknown as string[]), token: new Interface(trc20Abi as unknown as string[]) }
@@ -242,7 +246,7 @@ export class TronChainClient implements ChainClient {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
       const transport = (err as { isAxiosError?: boolean }).isAxiosError === true
-      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} (${what}): ${message}`, { cause: err, ...(transport ? {} : { details: { refusal: message } }) })
+      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#host} (${what}): ${message}`, { cause: err, ...(transport ? {} : { details: { refusal: message } }) })
     }
   }
 
@@ -256,34 +260,68 @@ export class TronChainClient implements ChainClient {
     const result = await this.#node(`${name}()`, async web => await web.transactionBuilder.triggerConstantContract(
       contract, fragment.format('sighash'), { rawParameter: parameter }, [], this.#init.wallet.address))
     const output = result.constant_result?.[0]
-    if (output === undefined) throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} returned no result for ${name}() on ${contract}`)
+    if (output === undefined) throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#host} returned no result for ${name}() on ${contract}`)
     return [...iface.decodeFunctionResult(fragment, '0x' + output)]
   }
 
-  /** Builds (node), checks, signs (wallet) and broadcasts one contract call; pending unless rejected. */
+  /**
+   * Builds (node), checks, signs (wallet) and broadcasts one contract call; pending unless rejected.
+   * The node is asked directly rather than through tronweb's triggerSmartContract so that one
+   * check, ours (a superset of tronweb's txCheckWithArgs), judges the answer and names the field.
+   */
   async #send (abi: 'vault' | 'token', contract: string, name: string, args: unknown[]): Promise<TxStatus> {
     const client = await this.#client()
     const iface = client[abi]
     const fragment = iface.getFunction(name)
     if (fragment === null) throw new Error(`no ${name} in the ${abi} ABI`)
-    const parameter = iface.encodeFunctionData(fragment, args).slice(10)
+    const data = iface.encodeFunctionData(fragment, args)
     const { wallet } = this.#init
-    const built = await this.#node(`build ${name}`, async web => await web.transactionBuilder.triggerSmartContract(
-      contract, fragment.format('sighash'), { feeLimit: this.#feeLimit, rawParameter: parameter }, [], wallet.address))
-    if (built.result?.result !== true || !client.tw.utils.transaction.txCheck(built.transaction)) {
-      throw new AppError('CHAIN_UNAVAILABLE', `TRON node ${this.#init.fullHost} built no valid ${name} transaction`)
+    const { TronWeb } = client.tw
+    const request = {
+      owner_address: TronWeb.address.toHex(wallet.address), contract_address: TronWeb.address.toHex(contract),
+      function_selector: fragment.format('sighash'), parameter: data.slice(10), call_value: 0, fee_limit: this.#feeLimit
     }
-    return await this.#signAndBroadcast(name, built.transaction, contract)
+    const built = await this.#node(`build ${name}`, async web => {
+      const answer = await web.fullNode.request<TriggerAnswer>('wallet/triggersmartcontract', request, 'post')
+      if (typeof answer?.Error === 'string') throw new Error(clip(answer.Error, 500))
+      if (typeof answer?.result?.message === 'string') throw new Error(clip(`${String(answer.result.code ?? 'refused')}: ${TronWeb.toUtf8(answer.result.message)}`, 500))
+      if (answer?.result?.result !== true) throw new Error(`built no ${name} transaction`)
+      return answer.transaction
+    })
+    const transaction = this.#verified(built, {
+      type: 'TriggerSmartContract', call: name, owner: wallet.address, contract, data, argNames: fragment.inputs.map(i => i.name), feeLimit: this.#feeLimit
+    })
+    return await this.#signAndBroadcast(name, transaction, contract)
+  }
+
+  /** `built` when it is exactly `expected` (tron-verify.ts); else CHAIN_TX_MISMATCH, logged at warn, nothing signed. */
+  #verified (built: unknown, expected: ExpectedTransaction): UnsignedTransaction {
+    const { tw } = this.#loaded()
+    try {
+      return verifyTransaction(tw, built, expected, (this.#init.now ?? Date.now)())
+    } catch (err) {
+      if (!(err instanceof TransactionMismatch)) throw err
+      this.#init.logger?.warn({ call: expected.call, field: err.field, reason: err.message, fullHost: this.#host }, 'refused to sign a transaction the TRON node built')
+      throw new AppError('CHAIN_TX_MISMATCH', `TRON node ${this.#host} built a transaction for ${expected.call} other than the one asked for: ${err.message}; nothing was signed or broadcast`,
+        { details: { call: expected.call, field: err.field }, cause: err })
+    }
   }
 
   /** Signs (wallet) and broadcasts a checked transaction; pending unless the node rejects it. */
-  async #signAndBroadcast (name: string, transaction: { txID: string }, contract: string): Promise<TxStatus> {
+  async #signAndBroadcast (name: string, transaction: UnsignedTransaction, contract: string): Promise<TxStatus> {
     const client = await this.#client()
     const signed = await this.#init.wallet.signTransaction(transaction)
     const broadcast = await this.#node(`broadcast ${name}`, async web => await web.trx.sendRawTransaction(signed as Parameters<TronWebClass['trx']['sendRawTransaction']>[0])) as { result?: boolean, code?: string, message?: string }
     const txid = signed.txID
     if (broadcast.result !== true) {
-      const reason = `${broadcast.code ?? 'rejected'}: ${client.tw.TronWeb.toUtf8(broadcast.message ?? '')}`
+      // The node's words, kept in the books: bounded.
+      let message = ''
+      try {
+        message = typeof broadcast.message === 'string' ? client.tw.TronWeb.toUtf8(broadcast.message) : ''
+      } catch {
+        message = String(broadcast.message) // not hex: as it came
+      }
+      const reason = clip(`${String(broadcast.code ?? 'rejected')}: ${message}`, 500)
       this.#init.logger?.warn({ txid, call: name, reason }, 'broadcast rejected')
       return { txid, state: 'failed', reason }
     }
@@ -295,84 +333,30 @@ export class TronChainClient implements ChainClient {
   async #waitMined (txid: string, kind: 'approve'): Promise<TxStatus> {
     const deadline = Date.now() + (this.#init.approveTimeoutMs ?? defaultTronChainOptions.approveTimeoutMs)
     for (;;) {
-      const info = await this.#node('wallet/gettransactioninfobyid', async web => await web.trx.getUnconfirmedTransactionInfo(txid)) as TransactionInfo
+      const info: unknown = await this.#node('wallet/gettransactioninfobyid', async web => await web.trx.getUnconfirmedTransactionInfo(txid))
       const status = await this.#judge(txid, kind, info)
       if (status.state !== 'pending' || Date.now() > deadline) return status
       await new Promise(resolve => setTimeout(resolve, this.#init.pollMs ?? defaultTronChainOptions.pollMs))
     }
   }
 
-  /** Reads a transaction info: pending, settled with the expected event, or failed with the reason. */
-  async #judge (txid: string, kind: keyof typeof expectedEvents | 'deploy', info: TransactionInfo): Promise<TxStatus> {
-    if (info === undefined || info === null || Object.keys(info).length === 0) return { txid, state: 'pending' }
+  /** The node's info for `txid`, judged by tron-receipts.ts. */
+  async #judge (txid: string, kind: TxKind, info: unknown): Promise<TxStatus> {
     const client = await this.#client()
-    const fee = String(info.fee ?? 0)
-    const result = info.receipt?.result ?? 'DEFAULT'
-    if (result !== 'SUCCESS') return { txid, state: 'failed', reason: this.#reason(result, info), fee }
-    if (kind === 'deploy') return await this.#judgeDeploy(txid, info, fee)
-
-    // Only the contract called may vouch for the call: the vault for cash (java-tron names it in
-    // contract_address), our own vault for deposit/withdraw, the token for approve.
-    const { TronWeb } = client.tw
-    const called = info.contract_address === undefined ? undefined : TronWeb.address.fromHex(info.contract_address)
-    const emitter = kind === 'approve' ? this.#init.token : kind === 'cash' ? called : this.#vault()
-    const events = (info.log ?? []).flatMap(log => {
-      const from = TronWeb.address.fromHex('41' + log.address) // a log address is the 20-byte form
-      const iface = from === this.#init.token ? client.token : from === emitter ? client.vault : undefined
-      if (iface === undefined) return []
-      try {
-        const parsed = iface.parseLog({ topics: log.topics.map(t => '0x' + t), data: '0x' + (log.data ?? '') })
-        return parsed === null ? [] : [{ from, name: parsed.name, args: parsed.args }]
-      } catch {
-        return []
-      }
-    })
-    const wanted = events.find(e => e.from === emitter && expectedEvents[kind].includes(e.name))
-    if (wanted === undefined) {
-      return { txid, state: 'failed', reason: `SUCCESS without a ${expectedEvents[kind].join(' or ')} event from ${emitter ?? 'the contract called'}`, fee }
+    const context: ReceiptContext = {
+      tw: client.tw,
+      token: { address: this.#init.token, iface: client.token },
+      vaultIface: client.vault,
+      ownVault: () => this.#vault(),
+      wallet: this.#init.wallet.address,
+      fullHost: this.#host,
+      code: async address => {
+        const contract = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(address)) as { runtimecode?: unknown }
+        return typeof contract?.runtimecode === 'string' && /^([0-9a-fA-F]{2})+$/.test(contract.runtimecode) ? contract.runtimecode : ''
+      },
+      ...(this.#init.logger !== undefined ? { logger: this.#init.logger } : {})
     }
-    const status: TxStatus = { txid, state: 'settled', fee }
-    if (kind === 'cash') {
-      // A vault is whatever contract a renter names: believe its ChequeCashed only together with
-      // the configured token's Transfer of the same amount from it to the beneficiary.
-      const paid = BigInt(wanted.args.paid as bigint)
-      const beneficiary = this.#base58(wanted.args.beneficiary)
-      const moved = events.some(e => e.from === this.#init.token && e.name === 'Transfer' && this.#base58(e.args.from) === emitter &&
-        this.#base58(e.args.to) === beneficiary && BigInt(e.args.value as bigint) === paid)
-      if (paid > 0n && !moved) {
-        return { txid, state: 'failed', reason: `ChequeCashed claims ${paid} paid without the token's Transfer of it from ${String(emitter)} to ${beneficiary}`, fee }
-      }
-      status.paid = paid.toString()
-      const bounced = events.find(e => e.name === 'ChequeBounced' && e.from === emitter)
-      if (bounced !== undefined) status.bounced = String(bounced.args.unpaid)
-    }
-    return status
-  }
-
-  /** A successful creation is settled when the info names the new contract and it has code. */
-  async #judgeDeploy (txid: string, info: TransactionInfo, fee: string): Promise<TxStatus & { vault?: string }> {
-    const { TronWeb } = this.#loaded().tw
-    if (info.contract_address === undefined || info.contract_address === '') {
-      return { txid, state: 'failed', reason: 'SUCCESS without the created contract_address', fee }
-    }
-    const vault = TronWeb.address.fromHex(info.contract_address)
-    const code = await this.#node('wallet/getcontractinfo', async web => await web.trx.getContractInfo(vault)) as { runtimecode?: string }
-    if (code.runtimecode === undefined || code.runtimecode === '') {
-      return { txid, state: 'failed', reason: `SUCCESS but no contract at ${vault}`, fee, vault }
-    }
-    return { txid, state: 'settled', fee, vault }
-  }
-
-  /** The reason of a failed receipt: the revert's Error(string) or Panic, else the result and resMessage. */
-  #reason (result: string, info: TransactionInfo): string {
-    const data = info.contractResult?.[0] ?? ''
-    const { tw } = this.#loaded()
-    try {
-      if (data.startsWith('08c379a0')) return String(tw.utils.abi.decodeParams([], ['string'], '0x' + data.slice(8))[0])
-      if (data.startsWith('4e487b71')) return `Panic(0x${BigInt('0x' + data.slice(8)).toString(16).padStart(2, '0')})`
-    } catch {}
-    const message = info.resMessage === undefined ? '' : tw.TronWeb.toUtf8(info.resMessage)
-    return message === '' || message === 'REVERT opcode executed' ? result : `${result}: ${message}`
+    return await judgeInfo(context, txid, kind, info)
   }
 
   /** tronweb, for the synchronous helpers; every public method awaits #client() first. */
@@ -413,5 +397,18 @@ async function refusedAs<T> (call: Promise<T>, message: string): Promise<T> {
       throw new AppError('CONFIG_INVALID', `${message} (${String(err.details.refusal)})`, { details: err.details, cause: err })
     }
     throw err
+  }
+}
+
+/** `url` with any userinfo (user:password@) taken out, for messages and logs. */
+function withoutCredentials (url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.username === '' && parsed.password === '') return url
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.toString()
+  } catch {
+    return url.replace(/^[^@/]*@/, '')
   }
 }

@@ -28,6 +28,11 @@
  * id, parent, timestamp, witness signature) and records java-tron-shaped transaction infos:
  * receipt.result SUCCESS / REVERT / OUT_OF_ENERGY, contractResult, logs, fees burnt in sun.
  *
+ * It can also act as a malicious or intercepted full node (`double.hostile`, see Hostility):
+ * building transactions other than the one asked for, self-consistent (raw_data, raw_data_hex
+ * and txID agree, as a careful attacker makes them) unless a switch says otherwise, lying about
+ * the reference block, or answering the info of another transaction.
+ *
  * Simplifications (each chosen so that a client cannot tell on the paths it uses): one witness;
  * a block's txTrieRoot is sha256 of its txIDs rather than a Merkle root; energy is the EVM's gas
  * less the 21000 intrinsic and the calldata gas (TRON charges bytes as bandwidth instead); no
@@ -58,6 +63,48 @@ export interface TronDoubleOptions {
   /** Largest fee_limit accepted (getMaxFeeLimit); default 15000 TRX. */
   maxFeeLimit?: bigint
 }
+
+/**
+ * What a hostile double changes in its answers (`double.hostile`); `double.attacker` is the
+ * address it works for. Build switches act on `wallet/triggersmartcontract` only.
+ */
+export type Hostility =
+  /** approve(spender, value) names the attacker as spender. */
+  | 'spender'
+  /** approve's value is raised to 2^256 − 1. */
+  | 'amount'
+  /** cashCheque(beneficiary, …) pays the attacker. */
+  | 'beneficiary'
+  /** Any call goes to the attacker's address instead of the contract asked. */
+  | 'contract'
+  /** 1 TRX of call_value rides along. */
+  | 'callValue'
+  /** A TRC-10 call_token_value and token_id ride along. */
+  | 'tokenValue'
+  /** owner_address is the attacker's account (the wallet would sign for it). */
+  | 'owner'
+  /** fee_limit is raised to the chain's maximum. */
+  | 'feeLimit'
+  /** The transaction expires 23 h ahead (java-tron accepts up to 24 h): the node can sit on it. */
+  | 'expiration'
+  /** raw_data_hex carries a second contract, an approve for the attacker (the JSON lists both). */
+  | 'secondContract'
+  /** The JSON raw_data is the honest call; raw_data_hex and txID are of the call sent to the attacker. */
+  | 'hexOnly'
+  /** The other way round: honest raw_data_hex and txID under a JSON raw_data calling the attacker. */
+  | 'jsonOnly'
+  /** `wallet/getblock` (tronweb's reference block for what it builds itself) is dated 23 h ahead. */
+  | 'blockAhead'
+  /** `gettransactioninfobyid` answers the info of the latest other mined transaction. */
+  | 'otherInfo'
+  /** A creation's info names another contract (the first one on the double) as created. */
+  | 'createdElsewhere'
+  /** `gettransactioninfobyid` answers a SUCCESS whose log list is a string and fee a text. */
+  | 'garbledInfo'
+  /** `broadcasttransaction` says `result: true` and drops the transaction. */
+  | 'swallowBroadcast'
+  /** `broadcasttransaction` rejects with 64 KiB of a message that is not hex. */
+  | 'garbledBroadcast'
 
 /** A block the double produced. `id` is java-tron's block id: 8-byte number ‖ sha256(header)[8..32]. */
 export interface DoubleBlock {
@@ -91,6 +138,14 @@ export interface TronDouble {
   readonly evm: TestEvm
   /** Every request served, as 'POST /wallet/getblock', in order. */
   readonly calls: string[]
+  /** How the double lies, or undefined for an honest node (the default). */
+  hostile: Hostility | undefined
+  /** The base58 address a hostile double works for. */
+  readonly attacker: string
+  /** The chain's wall clock (ms): real time plus every advanceTime, never behind the head block. */
+  now: () => number
+  /** How many broadcasts the double has taken (accepted or rejected). */
+  broadcasts: () => number
   /** Deploys `initCode` from `from` straight on the EVM (no transaction, no fee); returns the base58 address. */
   deploy: (from: string, initCode: string, options?: { name?: string, abi?: unknown[] }) => Promise<string>
   /** Sets an account's TRX balance in sun, creating (activating) the account. */
@@ -151,6 +206,8 @@ const MAX_RESULT_SIZE_IN_TX = 64
 const TYPE_URL_PREFIX = 'type.googleapis.com/protocol.'
 /** The TVM charges no base cost for a creation; the EVM's CREATE transaction does (53000 − 21000). */
 const EVM_CREATE_BASE = 32000n
+/** How far ahead a hostile double dates an expiration or a reference block: 23 h, inside java-tron's 24 h. */
+const HOSTILE_AHEAD_MS = 23 * 3_600_000
 
 /** Starts a double on 127.0.0.1, port 0, with genesis and one block mined. */
 export async function startTronDouble (options: TronDoubleOptions = {}): Promise<TronDouble> {
@@ -164,6 +221,9 @@ class TronDoubleNode implements TronDouble {
   readonly evm: TestEvm
   readonly calls: string[] = []
   url = ''
+  hostile: Hostility | undefined
+  readonly attacker = utils.accounts.generateAccount().address.base58
+  #advancedMs = 0
   readonly #ownsEvm: boolean
   readonly #autoMine: boolean
   readonly #solidityLag: number
@@ -235,8 +295,17 @@ class TronDoubleNode implements TronDouble {
     return this.#accounts.get(hex41(address))?.balance ?? 0n
   }
 
+  now (): number {
+    return Math.max(Date.now() + this.#advancedMs, this.head().timestamp)
+  }
+
+  broadcasts (): number {
+    return this.calls.filter(c => c === 'POST /wallet/broadcasttransaction').length
+  }
+
   async advanceTime (seconds: number): Promise<void> {
     await this.#exclusive(async () => {
+      this.#advancedMs += seconds * 1000
       await this.evm.increaseTime(seconds)
       await this.#mine(this.head().timestamp + seconds * 1000)
     })
@@ -347,7 +416,10 @@ class TronDoubleNode implements TronDouble {
   #getBlock (params: Json, limit: number): Json {
     const detail = params.detail === true || params.detail === 'true'
     const idOrNum = params.id_or_num
-    if (idOrNum === undefined || idOrNum === '') return this.#blockJson(this.#blocks[limit], detail)
+    if (idOrNum === undefined || idOrNum === '') {
+      const block = this.#blocks[limit]
+      return this.#blockJson(this.hostile === 'blockAhead' ? { ...block, timestamp: block.timestamp + HOSTILE_AHEAD_MS } : block, detail)
+    }
     const text = String(idOrNum)
     if (/^\d+$/.test(text)) {
       const block = this.#blocks[Number(text)]
@@ -459,15 +531,18 @@ class TronDoubleNode implements TronDouble {
     return value
   }
 
-  /** A transaction as java-tron's createTransactionCapsule makes it: head block reference, expiration head + 60 s. */
-  #newTransaction (value: TriggerValue | CreateValue, feeLimit: number, permissionId: number, type = 'TriggerSmartContract'): SignedTx {
+  /**
+   * A transaction as java-tron's createTransactionCapsule makes it: head block reference,
+   * expiration head + 60 s, timestamp the node's clock. `expiration` overrides the last.
+   */
+  #newTransaction (value: TriggerValue | CreateValue, feeLimit: number, permissionId: number, type = 'TriggerSmartContract', expiration?: number): SignedTx {
     const head = this.head()
     const raw: RawData = {
       contract: [{ parameter: { value: value as TriggerValue & CreateValue, type_url: TYPE_URL_PREFIX + type }, type }],
       ref_block_bytes: head.id.slice(12, 16),
       ref_block_hash: head.id.slice(16, 32),
-      expiration: head.timestamp + EXPIRATION_MS,
-      timestamp: Date.now()
+      expiration: expiration ?? head.timestamp + EXPIRATION_MS,
+      timestamp: this.now()
     }
     if (feeLimit > 0) raw.fee_limit = feeLimit
     if (permissionId > 0) raw.contract[0].Permission_id = permissionId
@@ -478,13 +553,56 @@ class TronDoubleNode implements TronDouble {
     return tx
   }
 
+  /**
+   * The transaction a hostile node returns for the honest `value` (undefined when this switch
+   * does not touch builds). Self-consistent unless the switch says otherwise.
+   */
+  #hostileBuild (value: TriggerValue, feeLimit: number, permissionId: number): SignedTx | undefined {
+    const attacker = hex41(this.attacker)
+    const word = (hex: string): string => hex.slice(2).padStart(64, '0')
+    const data = value.data ?? ''
+    const withArg = (index: number, replacement: string): TriggerValue => ({ ...value, data: data.slice(0, 8 + 64 * index) + replacement + data.slice(8 + 64 * (index + 1)) })
+    const selector = (signature: string): string => keccakHex(Buffer.from(signature, 'utf8').toString('hex')).slice(0, 8)
+    const build = (v: TriggerValue, fee = feeLimit, expiration?: number): SignedTx => this.#newTransaction(v, fee, permissionId, 'TriggerSmartContract', expiration)
+    switch (this.hostile) {
+      case 'spender': return data.startsWith(selector('approve(address,uint256)')) ? build(withArg(0, word(attacker))) : undefined
+      case 'amount': return data.startsWith(selector('approve(address,uint256)')) ? build(withArg(1, 'f'.repeat(64))) : undefined
+      case 'beneficiary': return data.startsWith(selector('cashCheque(address,uint256,bytes)')) ? build(withArg(0, word(attacker))) : undefined
+      case 'contract': return build({ ...value, contract_address: attacker })
+      case 'callValue': return build({ ...value, call_value: 1_000_000 })
+      case 'tokenValue': return build({ ...value, call_token_value: 1_000_000, token_id: 1_000_001 })
+      case 'owner': return build({ ...value, owner_address: attacker })
+      case 'feeLimit': return build(value, Number(this.#maxFeeLimit))
+      case 'expiration': return build(value, feeLimit, this.head().timestamp + HOSTILE_AHEAD_MS)
+      case 'secondContract': {
+        const honest = build(value)
+        const extra = build({ ...value, data: selector('approve(address,uint256)') + word(attacker) + 'f'.repeat(64) })
+        const contractBytes = Buffer.from(utils.transaction.txJsonToPb(extra).getRawData().getContractList()[0].serializeBinary())
+        const raw = Buffer.concat([Buffer.from(honest.raw_data_hex, 'hex'), pbBytesField(11, contractBytes)])
+        return { ...honest, raw_data: { ...honest.raw_data, contract: [...honest.raw_data.contract, ...extra.raw_data.contract] }, raw_data_hex: raw.toString('hex'), txID: sha256Hex(raw) }
+      }
+      case 'hexOnly': {
+        const honest = build(value)
+        const redirected = build({ ...value, contract_address: attacker })
+        return { ...honest, raw_data_hex: redirected.raw_data_hex, txID: redirected.txID }
+      }
+      case 'jsonOnly': {
+        const honest = build(value)
+        return { ...honest, raw_data: build({ ...value, contract_address: attacker }).raw_data }
+      }
+      default: return undefined
+    }
+  }
+
   async #trigger (params: Json): Promise<Json> {
     try {
       const value = this.#triggerValue(params)
       if (!await this.#isContract(value.contract_address)) {
         return failure('CONTRACT_VALIDATE_ERROR', 'No contract or not a valid smart contract')
       }
-      const tx = this.#newTransaction(value, Number(params.fee_limit ?? 0), Number(params.Permission_id ?? 0))
+      const feeLimit = Number(params.fee_limit ?? 0)
+      const permissionId = Number(params.Permission_id ?? 0)
+      const tx = this.#hostileBuild(value, feeLimit, permissionId) ?? this.#newTransaction(value, feeLimit, permissionId)
       const { signature: _unsigned, ...unsigned } = tx
       return { result: { result: true }, transaction: unsigned }
     } catch (err) {
@@ -567,6 +685,8 @@ class TronDoubleNode implements TronDouble {
     } catch (err) {
       return { Error: `class java.lang.NullPointerException : ${(err as Error).message}` }
     }
+    if (this.hostile === 'swallowBroadcast') return { result: true, txid }
+    if (this.hostile === 'garbledBroadcast') return { code: 'SIGERROR', txid, message: 'not hex '.repeat(8192) }
     const tx = params as unknown as SignedTx
     const raw = tx.raw_data
     const reject = (code: string, message: string): Json => ({ code, txid, message: utf8Hex(message) })
@@ -751,8 +871,18 @@ class TronDoubleNode implements TronDouble {
   // ─── lookups ──────────────────────────────────────────────────────────────────────────────
 
   #infoJson (txid: unknown, limit: number): Json {
-    const entry = this.#txs.get(strip(String(txid ?? '')).toLowerCase())
+    const id = strip(String(txid ?? '')).toLowerCase()
+    const entry = this.#txs.get(id)
     if (entry === undefined || entry.info.blockNumber > limit) return {}
+    if (this.hostile === 'otherInfo') {
+      const other = [...this.#txs.values()].reverse().find(e => e.tx.txID !== id && e.info.blockNumber <= limit)
+      if (other !== undefined) return other.info as unknown as Json
+    }
+    if (this.hostile === 'createdElsewhere' && entry.tx.raw_data.contract[0]?.type === 'CreateSmartContract') {
+      const elsewhere = [...this.#contracts.keys()].find(address => address !== entry.info.contract_address)
+      if (elsewhere !== undefined) return { ...entry.info, contract_address: elsewhere } as unknown as Json
+    }
+    if (this.hostile === 'garbledInfo') return { ...entry.info, fee: 'lots', log: 'ChequeCashed' } as unknown as Json
     return entry.info as unknown as Json
   }
 
