@@ -179,16 +179,27 @@ export class Channel {
 
   /**
    * Stops reading and closes the writable end (the peer gets what was sent); resets the stream
-   * if that has not happened within `graceMs` (a stream whose peer does not read must not stay).
+   * if that has not happened within `graceMs` (a stream whose peer does not read must not stay),
+   * or if the peer has not closed its own end `peerWaitMs` after ours: whatever it still sends
+   * is dropped anyway, and a half-open stream would hold a slot of the connection.
    */
-  async close (graceMs = 5000): Promise<void> {
+  async close (graceMs = 5000, peerWaitMs = 1000): Promise<void> {
     this.#detach()
-    let timer: NodeJS.Timeout | undefined
-    const stalled = new Promise<'stalled'>(resolve => { timer = setTimeout(() => { resolve('stalled') }, graceMs) })
-    const outcome = await Promise.race([this.stream.close().then(() => 'closed' as const, () => 'failed' as const), stalled])
-    clearTimeout(timer)
-    if (outcome !== 'closed') this.stream.abort(new Error(outcome === 'stalled' ? 'the peer did not take the last bytes in time' : 'close failed'))
+    const closed = await within(this.stream.close().then(() => true, () => false), graceMs)
+    const peerDone = closed && await within(this.#peerClosed(), Math.min(graceMs, peerWaitMs))
+    if (!peerDone) this.stream.abort(new Error(closed ? 'the peer kept its end open' : 'the peer did not take the last bytes in time'))
     this.stream.removeEventListener('close', this.#onClose)
+  }
+
+  /** Resolves true once the peer closed its writable end (or the stream ended). */
+  async #peerClosed (): Promise<boolean> {
+    const s = this.stream
+    if (s.remoteWriteStatus === 'closed' || s.status !== 'open') return true
+    return await new Promise<boolean>(resolve => {
+      const done = (): void => { s.removeEventListener('remoteCloseWrite', done); s.removeEventListener('close', done); resolve(true) }
+      s.addEventListener('remoteCloseWrite', done)
+      s.addEventListener('close', done)
+    })
   }
 
   /** Stops reading and resets the stream. */
@@ -196,5 +207,16 @@ export class Channel {
     this.#detach()
     this.stream.abort(err)
     this.stream.removeEventListener('close', this.#onClose)
+  }
+}
+
+/** `promise`'s value, or false when it takes longer than `ms`. */
+async function within (promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(false) }, ms) })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -120,7 +120,7 @@ export class Libp2pNetwork implements Network {
         release = admission.admit(peer)
       } catch (err) {
         this.#log.debug({ peer, protocol: spec.id, code: (err as ProtocolViolation).code }, 'stream refused')
-        void conv.sendError(errorReply(err)).catch(() => {}).finally(() => { void conv.close(1000).finally(() => { conv.abort(new Error('stream refused')) }) })
+        void conv.sendError(errorReply(err)).catch(() => {}).finally(() => { void conv.close(1000, 0) })
         return
       }
       let broke = false
@@ -135,7 +135,7 @@ export class Libp2pNetwork implements Network {
         release()
         // A peer that broke the protocol gets its error reply, then a reset: it may still be
         // sending, and must notice at once rather than at its next read.
-        void conv.close(broke ? 1000 : undefined).finally(() => { if (broke) conv.abort(new Error('protocol violation')) })
+        void (broke ? conv.close(1000, 0) : conv.close())
       })
     }, { maxInboundStreams: Math.max(32, limits.maxStreamsPerPeer * 4), maxOutboundStreams: 64 })
   }

@@ -108,10 +108,13 @@ export class Conversation {
     this.#ch.expectData()
   }
 
-  /** Ends the exchange: stops reading, closes the writable end (aborts it if that stalls past `graceMs`). */
-  async close (graceMs?: number): Promise<void> {
+  /**
+   * Ends the exchange: stops reading, closes the writable end; resets the stream when that
+   * stalls past `graceMs`, or when the peer has not closed its end `peerWaitMs` later.
+   */
+  async close (graceMs?: number, peerWaitMs?: number): Promise<void> {
     this.#deadline.clear()
-    await this.#ch.close(graceMs)
+    await this.#ch.close(graceMs, peerWaitMs)
   }
 
   /** Ends the exchange at once, resetting the stream. */

@@ -1,29 +1,32 @@
 import type { CID } from 'multiformats/cid'
-import { buckets, type Bucket, type BatchOp, type Datastore } from '../store/index.js'
+import Type, { type Static } from 'typebox'
+import { buckets, type BatchOp, type Datastore, type Table } from '../store/index.js'
 
 /** kubo's pin types that are stored (indirect pins are derived, never stored). */
 export type PinType = 'recursive' | 'direct'
 
 /** What the datastore keeps per pin. */
-export interface PinRecord {
-  type: PinType
-  name?: string
-  created: string
-}
+export const PinRecordSchema = Type.Object({
+  type: Type.Union([Type.Literal('recursive'), Type.Literal('direct')]),
+  name: Type.Optional(Type.String({ maxLength: 255 })),
+  created: Type.String({ maxLength: 64 })
+})
+
+export type PinRecord = Static<typeof PinRecordSchema>
 
 /** A pin as listed to users. */
 export interface Pin extends PinRecord {
   cid: string
 }
 
-/** Typed access to the `pins` bucket. Pins are keyed by the CID string as the user gave it. */
+/** Typed access to the `pins` bucket (corrupt records skipped). Pins are keyed by the CID string as the user gave it. */
 export class PinStore {
-  readonly #bucket: Bucket<string, PinRecord>
+  readonly #bucket: Table<typeof PinRecordSchema>
   readonly #datastore: Datastore
 
   constructor (datastore: Datastore) {
     this.#datastore = datastore
-    this.#bucket = datastore.bucket(buckets.pins, 'utf8', 'json')
+    this.#bucket = datastore.table(buckets.pins, PinRecordSchema)
   }
 
   async get (cid: CID): Promise<PinRecord | undefined> {
@@ -32,7 +35,7 @@ export class PinStore {
 
   /** The batch operation that records a pin (to commit with other writes). */
   putOp (cid: CID, record: PinRecord): BatchOp {
-    return { type: 'put', sublevel: this.#bucket, key: cid.toString(), value: record }
+    return this.#bucket.putOp(cid.toString(), record)
   }
 
   async put (cid: CID, record: PinRecord): Promise<void> {
@@ -40,11 +43,11 @@ export class PinStore {
   }
 
   async delete (cid: CID): Promise<void> {
-    await this.#datastore.batch([{ type: 'del', sublevel: this.#bucket, key: cid.toString() }], true)
+    await this.#datastore.batch([this.#bucket.delOp(cid.toString())], true)
   }
 
   /** Every pin, in CID string order. */
   async * list (): AsyncGenerator<Pin> {
-    for await (const [cid, record] of this.#bucket.iterator()) yield { cid, ...record }
+    for await (const [cid, record] of this.#bucket.entries()) yield { cid, ...record }
   }
 }

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, unlink, writeFile, type FileHandle } fro
 import { isAbsolute, join } from 'node:path'
 import type { Mortice } from 'mortice'
 import { CID } from 'multiformats/cid'
+import Type, { type Static } from 'typebox'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
@@ -10,7 +11,7 @@ import { staged, type BlockStore } from '../blocks/index.js'
 import type { FilesService } from '../files/files-service.js'
 import type { OpenedFile } from '../unixfs/reader.js'
 import type { PinStore } from '../pins/pin-store.js'
-import { buckets, type Bucket, type Datastore } from '../store/index.js'
+import { buckets, type Datastore, type Table } from '../store/index.js'
 import { newFileSecrets } from './cipher.js'
 import { decodeShards, fileShardSource, shardMatches, type ShardSource } from './decoder.js'
 import { encodeShards, type ShardSink } from './encoder.js'
@@ -20,13 +21,16 @@ import { decodeManifest, encodeManifest, manifestFormat, manifestParams, manifes
 import { checkShardParams, type ShardParams } from './params.js'
 
 /** What the `manifests` bucket keeps per shard set. */
-export interface ManifestRecord {
-  manifest: string
-  root: string
-  k: number
-  m: number
-  created: string
-}
+export const ManifestRecordSchema = Type.Object({
+  manifest: Type.String({ maxLength: 128 }),
+  root: Type.String({ maxLength: 128 }),
+  k: Type.Integer({ minimum: 1, maximum: 256 }),
+  m: Type.Integer({ minimum: 0, maximum: 255 }),
+  created: Type.String({ maxLength: 64 })
+})
+
+/** A shard set made of a stored file (bucket `manifests`). */
+export type ManifestRecord = Static<typeof ManifestRecordSchema>
 
 export interface ShardComponents {
   files: FilesService
@@ -57,12 +61,12 @@ export interface EncodeResult {
  */
 export class ShardService {
   readonly #c: ShardComponents
-  readonly #index: Bucket<string, ManifestRecord>
+  readonly #index: Table<typeof ManifestRecordSchema>
   readonly #log: Logger
 
   constructor (components: ShardComponents) {
     this.#c = components
-    this.#index = components.datastore.bucket(buckets.manifests, 'utf8', 'json')
+    this.#index = components.datastore.table(buckets.manifests, ManifestRecordSchema)
     this.#log = components.logger.child({ component: 'shards' })
   }
 
@@ -237,7 +241,7 @@ export class ShardService {
         result: cid,
         ops: [
           this.#c.pins.putOp(cid, { type: 'direct', name: `shards of ${record.root}`, created: record.created }),
-          { type: 'put', sublevel: this.#index, key: `${record.root}/${record.manifest}`, value: record }
+          this.#index.putOp(`${record.root}/${record.manifest}`, record)
         ]
       }
     })

@@ -7,6 +7,7 @@
  * never noticed and that the host restarts after all of it, even with junk in every bucket.
  */
 import t from 'tap'
+import fc from 'fast-check'
 import { randomBytes } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -47,6 +48,24 @@ async function refusal (p: Promise<unknown>): Promise<string> {
     if (err instanceof AppError) return err.code === 'PEER_REJECTED' ? String(err.details?.code) : err.code
     throw err
   }
+}
+
+/** A JSON value changed in one place: a field replaced by any JSON, or dropped. */
+function mutatedJson (sample: unknown): fc.Arbitrary<unknown> {
+  const paths: string[][] = []
+  const walk = (value: unknown, path: string[]): void => {
+    if (value === null || typeof value !== 'object') return
+    for (const [key, child] of Object.entries(value)) { paths.push([...path, key]); walk(child, [...path, key]) }
+  }
+  walk(sample, [])
+  return fc.tuple(fc.constantFrom(...paths), fc.option(fc.jsonValue())).map(([path, replacement]) => {
+    const copy = structuredClone(sample) as Record<string, unknown>
+    let node = copy
+    for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>
+    if (replacement === null) delete node[path[path.length - 1] as string]
+    else node[path[path.length - 1] as string] = replacement
+    return copy
+  })
 }
 
 const rss = async (node: NetNode): Promise<number> => Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${node.proc.pid as number}/status`, 'utf8'))?.[1]) * 1024
@@ -187,7 +206,7 @@ t.test('a rogue peer against a host an honest renter uses', async t => {
     t.ok(!open, `the host reset the stream (after ${Math.round(sent / MiB)} MiB were offered)`)
     const parallel = await Promise.all(Array.from({ length: 24 }, async () => await rogue.ask(target.addr, '/btfs-ts/challenge/1.0.0', [randomBytes(300_000)], 15_000)))
     t.same(parallel.filter(r => r.ended === 'timeout').length, 0, '24 parallel junk streams all end')
-    t.ok(parallel.every(r => (r.frames[0] as { ok?: boolean })?.ok === false), 'each with an error reply')
+    t.ok(parallel.every(r => r.frames.every(f => (f as { ok?: boolean }).ok === false)), 'what they get back is error replies only')
     t.ok(await rss(target) - before < 64 * MiB, `the host's memory grew by ${Math.round((await rss(target) - before) / MiB)} MiB at most`)
   })
 
@@ -266,6 +285,42 @@ t.test('a rogue peer against a host an honest renter uses', async t => {
     t.pass('and the unpaid rounds make it overdue: its challenges are refused')
     const settlement = await target.api<{ receivables: Array<{ renter: string }> }>('/settlement')
     t.notOk(settlement.receivables.some(r => r.renter === rogue.wallet.address), 'nothing of it was credited')
+  })
+
+  await t.test('fuzz: random and mutated messages on every protocol get the error reply and leave nothing', async t => {
+    const shardsBefore = (await readdir(join(target.repo, 'shards'))).sort()
+    const fuzzer = await startRogue(t)
+    await fuzzer.ask(target.addr, '/btfs-ts/host-ad/1.0.0', []) // connected before the first burst
+    const valid = termsFor(pseudoRandomBytes(5000, 77))
+    const sig = await rogue.wallet.signTyped(contractTypedData(valid, chainId))
+    const samples: Array<[string, unknown, number]> = [
+      ['/btfs-ts/contract/1.0.0', { type: 'propose', terms: valid, renterSignature: sig }, 30],
+      ['/btfs-ts/shard/1.0.0', { op: 'put', contractId: valid.id }, 30],
+      ['/btfs-ts/challenge/1.0.0', { contractId: valid.id, nonce: valid.merkleRoot, at: Date.now() }, 30],
+      ['/btfs-ts/cheque/1.0.0', { cheque: { vault: rogue.wallet.address, beneficiary: hostWallet, cumulativePayout: '5', signature: sig }, periods: [{ contractId: valid.id, nonce: valid.merkleRoot, from: 1, to: 2, verdict: 'pass', amount: '5' }] }, 14]
+    ] // (host-ad reads no request: whatever is sent, the ad comes back, and the stream is reset after it)
+    let replies = 0
+    for (const [protocol, sample, n] of samples) {
+      const frames = fc.sample(fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }),
+        fc.jsonValue().map(v => new TextEncoder().encode(JSON.stringify(v))),
+        mutatedJson(sample).map(v => new TextEncoder().encode(JSON.stringify(v)))
+      ), n)
+      for (const f of frames) {
+        const reply = await fuzzer.ask(target.addr, protocol, [f], 10_000)
+        t.not(reply.ended, 'timeout', `${protocol}: the stream ends`)
+        for (const r of reply.frames) {
+          t.match(r, { ok: false, code: /^[A-Z_]+$/, message: String }, `${protocol}: the one error reply shape`)
+          replies++
+        }
+      }
+    }
+    t.ok(replies > 100, `${replies} error replies, no success`)
+    t.notOk((await hostContracts()).some(c => c.renterPeer === fuzzer.peerId), 'no contract of the fuzzer')
+    t.same((await readdir(join(target.repo, 'shards'))).sort(), shardsBefore, 'no shard file')
+    t.same(await readdir(join(target.repo, 'shards', 'partial')), [], 'nothing partial')
+    const log = (await target.api<{ challenges: Array<{ renterPeer: string }> }>('/host/challenges?limit=10000')).challenges
+    t.notOk(log.some(c => c.renterPeer === fuzzer.peerId), 'nothing in the challenge log')
   })
 
   await t.test('abuse does not hurt honest users: the upload and its rounds on the attacked host succeed', async t => {
