@@ -155,8 +155,10 @@ export class BtfsNode {
       await host.start()
       stack.push({ name: 'host', stop: async () => { await host.stop() } })
       await receiver.start()
+      stack.push({ name: 'cheques', stop: async () => { await receiver.stop() } })
       const prover = new HostProver({ network, wallet, contracts, book, rounds, shards: hostShards, logger: log.child({ component: 'prover' }), chainId, overdue })
       await prover.start()
+      stack.push({ name: 'prover', stop: async () => { await prover.stop() } })
       const selfCheck = new HostSelfCheck({
         contracts, shards: hostShards, datastore, logger: log.child({ component: 'self-check' }),
         intervalMs: parseDuration(config.host.selfCheckInterval), rate: config.host.selfCheckRate, onBad: cid => { prover.forget(cid) }

@@ -23,6 +23,7 @@ import { ChequeMessage } from '../src/network/protocols/cheque.js'
 import { AnswerFormatError, decodeAnswer, encodeAnswer } from '../src/proofs/answer-codec.js'
 import { challengeIndices, itemsDigest, proofTypedData, verifyAnswer } from '../src/proofs/challenge.js'
 import { Wallet } from '../src/wallet/wallet.js'
+import { mutated } from './helpers/fuzz.js'
 import { pseudoRandomBytes } from './helpers/node.js'
 import { randomAddress, randomPeerId, termsFor } from './helpers/terms.js'
 import type { TSchema } from 'typebox'
@@ -40,25 +41,6 @@ function decodeOrRefuse (message: Message<TSchema>, frame: Uint8Array): unknown 
     if (err instanceof ProtocolViolation && err.code === 'BAD_MESSAGE') return 'refused'
     throw err
   }
-}
-
-/** A JSON value changed in one place: a field replaced by any JSON, dropped, or one added. */
-function mutated (sample: unknown): fc.Arbitrary<unknown> {
-  const paths: string[][] = []
-  const walk = (value: unknown, path: string[]): void => {
-    if (value === null || typeof value !== 'object') return
-    for (const [key, child] of Object.entries(value)) { paths.push([...path, key]); walk(child, [...path, key]) }
-  }
-  walk(sample, [])
-  return fc.tuple(fc.constantFrom(...paths), fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.string({ maxLength: 300 }), fc.integer(), fc.double())).map(([path, replacement]) => {
-    const copy = structuredClone(sample) as Record<string, unknown>
-    let node: Record<string, unknown> = copy
-    for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>
-    const last = path[path.length - 1] as string
-    if (replacement === undefined) delete node[last]
-    else node[last] = replacement
-    return copy
-  })
 }
 
 t.test('every message decoder refuses what its schema does not allow, and only with BAD_MESSAGE', async t => {

@@ -55,6 +55,12 @@ export class HostProver {
     await handleChallenge(this.#c.network, async (request, peer) => await this.#answer(request, peer))
   }
 
+  /** Drops the cached trees (answers under way end with the network, which stops after this). */
+  async stop (): Promise<void> {
+    for (const cid of [...this.#trees.keys()]) this.forget(cid)
+    this.#buckets.clear()
+  }
+
   /** The most recent challenges, newest first. */
   async list (limit = 100): Promise<HostChallenge[]> {
     return await this.#c.rounds.list(limit)

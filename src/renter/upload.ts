@@ -9,6 +9,7 @@ import type { ShardService } from '../shards/service.js'
 import type { OpenedFile } from '../unixfs/reader.js'
 import type { ShardPlacer } from './placer.js'
 import type { Renewer } from './renewal.js'
+import { beginRepair, excludedBy, failRepair, finishRepair, repairSource } from './repair-run.js'
 import type { RepairRecord, SessionStore, UploadSession, UploadState } from './sessions.js'
 
 export type { RenewalFailure, RepairRecord, ShardState, ShardStatus, UploadSession, UploadState } from './sessions.js'
@@ -108,14 +109,7 @@ export class UploadService {
     if (this.#running.has(id) || this.#abort.signal.aborted) return false
     const session = await this.#c.sessions.get(id)
     if (session?.state !== 'complete') return false
-    for (const { index } of lost) {
-      const shard = session.shards[index]
-      if (shard === undefined) throw new AppError('INTERNAL', `session ${id} has no shard ${index}`)
-      Object.assign(shard, { state: 'pending', attempts: 0, bytesSent: 0, error: undefined })
-    }
-    const repair: RepairRecord = { started: Date.now(), lostAt, lost, hosts: [] }
-    session.repairs = [...(session.repairs ?? []).slice(-19), repair]
-    session.state = 'repairing'
+    const repair = beginRepair(session, lost, lostAt)
     await this.#c.sessions.save(session)
     this.#c.logger.warn({ upload: id, root: session.root, shards: lost.map(l => l.index) }, 'repairing lost shards')
     this.#launch(session, repair)
@@ -154,9 +148,7 @@ export class UploadService {
       .catch(async (err: Error) => {
         if (this.#abort.signal.aborted) return
         if (repair !== undefined) {
-          // The file is still stored, with fewer shards: the repair service tries again later.
-          Object.assign(repair, { finished: Date.now(), ok: false, error: err.message.slice(0, 2000) })
-          session.state = 'complete'
+          failRepair(session, repair, err)
           this.#c.logger.warn({ upload: session.id, err: err.message }, 'repair failed; it is tried again at the next check')
         } else {
           session.state = 'failed'
@@ -183,41 +175,19 @@ export class UploadService {
       manifest = await this.#c.shards.manifest(CID.parse(session.manifest))
       for (const s of session.shards) if (s.state === 'sending') s.state = 'contracted'
     }
-    // A repair never goes back to the hosts that lost the shards.
-    const excluded = new Set<string>(repair?.lost.flatMap(l => l.host ?? []) ?? [])
     await this.#c.placer.place(session, manifest, {
-      excluded,
+      excluded: excludedBy(repair), // a repair never goes back to the hosts that lost the shards
       signal,
       onPhase: phase => { session.state = repair !== undefined ? 'repairing' : phase as UploadState },
-      ...(repair !== undefined
-        ? {
-            source: async () => {
-              const from = await this.#repairSource(manifest, signal)
-              repair.source = from === undefined ? 'local' : 'hosts'
-              return from
-            }
-          }
-        : {})
+      ...(repair !== undefined ? { source: async () => await repairSource(repair, this.#c.files, this.#c.fromHosts, manifest, signal) } : {})
     })
     session.state = 'complete'
     if (repair !== undefined) {
-      const finished = Date.now()
-      Object.assign(repair, { finished, ok: true, ms: finished - repair.started, timeToRepairMs: finished - repair.lostAt, hosts: repair.lost.map(l => session.shards[l.index]?.host ?? '') })
+      finishRepair(session, repair)
       this.#c.logger.warn({ upload: session.id, root: session.root, shards: repair.lost.map(l => l.index), source: repair.source, repairMs: repair.ms, timeToRepairMs: repair.timeToRepairMs }, 'repair complete')
     } else {
       this.#c.logger.info({ upload: session.id, root: session.root, shards: session.shards.length }, 'upload complete')
     }
     await this.#c.sessions.save(session)
-  }
-
-  /** undefined when the file is in the local store (read from there); else the file rebuilt from hosts. */
-  async #repairSource (manifest: Manifest, signal: AbortSignal): Promise<OpenedFile | undefined> {
-    try {
-      await this.#c.files.open({ cid: manifest.root, segments: [] }, signal)
-      return undefined
-    } catch (err) {
-      if (signal.aborted) throw err
-      return await this.#c.fromHosts(manifest, signal)
-    }
   }
 }

@@ -120,6 +120,11 @@ export class ChequeReceiver {
     await handleCheque(this.#c.network, async message => { await this.receive(message.cheque, message.periods) })
   }
 
+  /** Waits for the books being written (a cheque or a cash-out under way) before the datastore closes. */
+  async stop (): Promise<void> {
+    await this.#queue.catch(() => {})
+  }
+
   /** Checks and credits a cheque; throws ChequeRejection with the reason when it is refused. */
   async receive (cheque: ChequeValue, periods: PeriodValue[]): Promise<Receivable> {
     return await this.#serial(async () => await this.#receive(cheque, periods))

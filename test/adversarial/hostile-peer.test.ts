@@ -13,10 +13,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { Level } from 'level'
-import { contractAmount, contractTypedData, type ContractTerms } from '../../src/contracts/terms.js'
+import { contractTypedData, type ContractTerms } from '../../src/contracts/terms.js'
 import { AppError } from '../../src/errors/index.js'
 import { silentLogger } from '../../src/logger.js'
-import { leafCountOf, MerkleTree } from '../../src/merkle/index.js'
+import { leafCountOf } from '../../src/merkle/index.js'
 import type { Network } from '../../src/network/interface.js'
 import { Libp2pNetwork } from '../../src/network/network.js'
 import { challenge } from '../../src/network/protocols/challenge.js'
@@ -28,8 +28,9 @@ import { chequeTypedData, periodAmount } from '../../src/settlement/cheque.js'
 import { buckets } from '../../src/store/keys.js'
 import { startNetNode, startNetwork, uploadFinished, type NetNode } from '../helpers/network.js'
 import { pseudoRandomBytes } from '../helpers/node.js'
+import { mutated } from '../helpers/fuzz.js'
 import { startRogue } from '../helpers/rogue.js'
-import { shardCidOf } from '../helpers/terms.js'
+import { termsBetween } from '../helpers/terms.js'
 import { waitFor } from '../helpers/wait.js'
 
 t.setTimeout(300_000)
@@ -48,24 +49,6 @@ async function refusal (p: Promise<unknown>): Promise<string> {
     if (err instanceof AppError) return err.code === 'PEER_REJECTED' ? String(err.details?.code) : err.code
     throw err
   }
-}
-
-/** A JSON value changed in one place: a field replaced by any JSON, or dropped. */
-function mutatedJson (sample: unknown): fc.Arbitrary<unknown> {
-  const paths: string[][] = []
-  const walk = (value: unknown, path: string[]): void => {
-    if (value === null || typeof value !== 'object') return
-    for (const [key, child] of Object.entries(value)) { paths.push([...path, key]); walk(child, [...path, key]) }
-  }
-  walk(sample, [])
-  return fc.tuple(fc.constantFrom(...paths), fc.option(fc.jsonValue())).map(([path, replacement]) => {
-    const copy = structuredClone(sample) as Record<string, unknown>
-    let node = copy
-    for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>
-    if (replacement === null) delete node[path[path.length - 1] as string]
-    else node[path[path.length - 1] as string] = replacement
-    return copy
-  })
 }
 
 const rss = async (node: NetNode): Promise<number> => Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${node.proc.pid as number}/status`, 'utf8'))?.[1]) * 1024
@@ -87,27 +70,8 @@ t.test('a rogue peer against a host an honest renter uses', async t => {
   const hostContracts = async (): Promise<Array<{ id: string, state: string, renterPeer: string }>> => (await target.api<{ contracts: Array<{ id: string, state: string, renterPeer: string }> }>('/contracts?role=host')).contracts
 
   /** Terms from the liar to the target for `data`, valid unless `overrides` say otherwise. */
-  const termsFor = (data: Uint8Array, overrides: Partial<ContractTerms> = {}): ContractTerms => {
-    const terms = {
-      id: '0x' + randomBytes(32).toString('hex'),
-      renter: rogue.wallet.address,
-      renterPeer: liar.peerId,
-      host: hostWallet,
-      hostPeer: target.peerId,
-      shardCid: shardCidOf(data),
-      shardSize: data.length,
-      merkleRoot: '0x' + Buffer.from(MerkleTree.fromShard(data, leafSize).root).toString('hex'),
-      leafSize,
-      start: Math.floor(Date.now() / 1000),
-      duration: 30,
-      price: '1000',
-      amount: '0',
-      challengeIntervalMs: 100,
-      challengeLeaves: 4,
-      ...overrides
-    }
-    return { ...terms, amount: overrides.amount ?? contractAmount(BigInt(terms.price), terms.shardSize, terms.duration).toString() }
-  }
+  const termsFor = (data: Uint8Array, overrides: Partial<ContractTerms> = {}): ContractTerms =>
+    termsBetween({ renter: rogue.wallet.address, renterPeer: liar.peerId, host: hostWallet, hostPeer: target.peerId }, data, { price: '1000', challengeIntervalMs: 100, challengeLeaves: 4, ...overrides }, leafSize)
   const offer = async (terms: ContractTerms): Promise<string> => await refusal(propose(liar, terms, await rogue.wallet.signTyped(contractTypedData(terms, chainId))))
 
   // The honest renter's file, uploaded at the start so that its rounds run through every attack.
@@ -199,6 +163,7 @@ t.test('a rogue peer against a host an honest renter uses', async t => {
           await Promise.race([drained, ended])
         }
         sent += junk.length
+        await new Promise(resolve => setImmediate(resolve)) // let the host's reset arrive
       }
     } catch {
       open = false // the host closed it under us
@@ -304,7 +269,7 @@ t.test('a rogue peer against a host an honest renter uses', async t => {
       const frames = fc.sample(fc.oneof(
         fc.uint8Array({ minLength: 1, maxLength: 600 }),
         fc.jsonValue().map(v => new TextEncoder().encode(JSON.stringify(v))),
-        mutatedJson(sample).map(v => new TextEncoder().encode(JSON.stringify(v)))
+        mutated(sample).map(v => new TextEncoder().encode(JSON.stringify(v)))
       ), n)
       for (const f of frames) {
         const reply = await fuzzer.ask(target.addr, protocol, [f], 10_000)

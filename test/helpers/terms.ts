@@ -9,7 +9,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { create as createDigest } from 'multiformats/hashes/digest'
-import type { ContractTerms } from '../../src/contracts/terms.js'
+import { contractAmount, type ContractTerms } from '../../src/contracts/terms.js'
 import { MerkleTree } from '../../src/merkle/index.js'
 import { tronAddress } from '../../src/wallet/wallet.js'
 
@@ -35,14 +35,17 @@ export function fakeSignature (): string {
   return '0x' + randomBytes(65).toString('hex')
 }
 
-/** Terms for `data` (its real CID and Merkle root at `leafSize`), valid in every field, with `overrides`. */
-export async function termsFor (data: Uint8Array, overrides: Partial<ContractTerms> = {}, leafSize = 4096): Promise<ContractTerms> {
-  return {
+/** The parties of a contract: wallets and peer ids. */
+export interface Parties { renter: string, renterPeer: string, host: string, hostPeer: string }
+
+/**
+ * Terms between `parties` for `data` (its real CID and Merkle root at `leafSize`), valid in every
+ * field, with `overrides`; the amount is price × size × duration unless overridden.
+ */
+export function termsBetween (parties: Parties, data: Uint8Array, overrides: Partial<ContractTerms> = {}, leafSize = 4096): ContractTerms {
+  const terms: ContractTerms = {
     id: '0x' + randomBytes(32).toString('hex'),
-    renter: randomAddress(),
-    renterPeer: await randomPeerId(),
-    host: randomAddress(),
-    hostPeer: await randomPeerId(),
+    ...parties,
     shardCid: shardCidOf(data),
     shardSize: data.length,
     merkleRoot: '0x' + Buffer.from(MerkleTree.fromShard(data, leafSize).root).toString('hex'),
@@ -50,9 +53,15 @@ export async function termsFor (data: Uint8Array, overrides: Partial<ContractTer
     start: Math.floor(Date.now() / 1000),
     duration: 30,
     price: '1',
-    amount: '1',
+    amount: '0',
     challengeIntervalMs: 3_600_000,
     challengeLeaves: 8,
     ...overrides
   }
+  return { ...terms, amount: overrides.amount ?? contractAmount(BigInt(terms.price), terms.shardSize, terms.duration).toString() }
+}
+
+/** Terms for `data` between random parties, valid in every field, with `overrides`. */
+export async function termsFor (data: Uint8Array, overrides: Partial<ContractTerms> = {}, leafSize = 4096): Promise<ContractTerms> {
+  return termsBetween({ renter: randomAddress(), renterPeer: await randomPeerId(), host: randomAddress(), hostPeer: await randomPeerId() }, data, overrides, leafSize)
 }
