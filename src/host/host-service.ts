@@ -61,6 +61,7 @@ export class HostService {
   readonly #held = new Map<string, { size: number, contracts: number }>()
   #ad?: SignedHostAd
   #lock: Promise<unknown> = Promise.resolve()
+  #settingsQueue: Promise<void> = Promise.resolve()
   #timer?: NodeJS.Timeout
   #sweeper?: NodeJS.Timeout
   #provided = false
@@ -153,16 +154,24 @@ export class HostService {
     return this.#ad
   }
 
-  /** Applies `changes` (validated by the caller), saves them, re-signs the ad and provides it. */
+  /**
+   * Applies `changes` (validated by the caller), saves them, re-signs the ad and provides it.
+   * Calls run one at a time, in call order, so the settings in memory and those saved in
+   * config.json go through the same sequence and end equal.
+   */
   async updateSettings (changes: Partial<HostSettings>): Promise<void> {
-    const settings = { ...this.#settings, ...changes }
-    if (settings.minDuration > settings.maxDuration) throw new AppError('INVALID_PARAMETER', 'host.minDuration is above host.maxDuration')
-    await this.#c.saveSettings(changes)
-    const wasEnabled = this.#settings.enabled
-    this.#settings = settings
-    this.#ad = undefined
-    if (settings.enabled && !wasEnabled) this.#provided = false
-    this.#schedule()
+    const run = this.#settingsQueue.then(async () => {
+      const settings = { ...this.#settings, ...changes }
+      if (settings.minDuration > settings.maxDuration) throw new AppError('INVALID_PARAMETER', 'host.minDuration is above host.maxDuration')
+      await this.#c.saveSettings(changes)
+      const wasEnabled = this.#settings.enabled
+      this.#settings = settings
+      this.#ad = undefined
+      if (settings.enabled && !wasEnabled) this.#provided = false
+      this.#schedule()
+    })
+    this.#settingsQueue = run.catch(() => {})
+    await run
   }
 
   #free (): number {
