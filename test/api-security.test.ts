@@ -1,8 +1,9 @@
 import t from 'tap'
 import { startTestApp } from './helpers/app.js'
+import { defaultConfig } from '../src/config/index.js'
 import { assertSafeBinding, isLoopbackHost, parseHostPort } from '../src/api/security.js'
 
-const withToken = { api: { address: '0.0.0.0:0', token: 's3cret-token', publicGateway: false, maxBodyBytes: 1 << 20 } }
+const withToken = { api: { ...defaultConfig().api, address: '0.0.0.0:0', token: 's3cret-token', maxBodyBytes: 1 << 20 } }
 
 t.test('with api.token every private route needs the bearer token', async t => {
   const { app } = await startTestApp(t, withToken)
