@@ -19,7 +19,7 @@ const ApiConfig = Type.Object({
   token: Type.String({ description: 'bearer token required on every request when non-empty' }),
   publicGateway: Type.Boolean({ description: 'serve GET /ipfs/*, /cat/* and /ls/* without the token' }),
   maxBodyBytes: Int(1, maxSafe, 'largest accepted upload body, in bytes'),
-  headersTimeout: TimerDuration('time a client has to send the complete request line and headers, counted from the connection or the previous request (0s: off)', { off: true }),
+  headersTimeout: TimerDuration('time a client has to send the line and headers of a request, from the connection (or the first byte of a later request on it) (0s: off)', { off: true }),
   idleTimeout: TimerDuration('a connection on which nothing moves for this long is closed, unless the node is still working on its request (0s: off); also the keep-alive time between requests', { off: true }),
   minBodyRate: Int(0, maxSafe, 'slowest accepted request body, bytes per second, averaged over api.bodyRateWindow of waiting for the client (0: off)'),
   bodyRateWindow: TimerDuration('the window api.minBodyRate is averaged over (0s: off)', { off: true }),
