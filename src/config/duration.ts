@@ -46,7 +46,7 @@ export function isDuration (text: string): boolean {
 export const durationFormats: Record<string, (value: string) => boolean> = {
   'timer-duration': isTimerDuration,
   'timer-duration-or-off': isTimerDurationOrOff,
-  duration: isDuration
+  'clock-duration': isDuration
 }
 
 for (const [name, check] of Object.entries(durationFormats)) Format.Set(name, check)
@@ -65,4 +65,4 @@ export const TimerDuration = (description: string, options: { off?: boolean } = 
 
 /** A duration only compared with clocks: any safe integer of ms. */
 export const ClockDuration = (description: string): ReturnType<typeof Type.String> =>
-  Type.String({ pattern: '^[0-9]{1,16}(ms|s|m|h|d)$', format: 'duration', maxLength: 18, description })
+  Type.String({ pattern: '^[0-9]{1,16}(ms|s|m|h|d)$', format: 'clock-duration', maxLength: 18, description })

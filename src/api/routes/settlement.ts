@@ -83,7 +83,7 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
   app.post('/wallet/vault', {
     config: { privileged: true },
     schema: {
-      querystring: Type.Object({ lock: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}(ms|s|m|h|d)$', format: 'duration', maxLength: 18, description: 'withdrawal time lock of the new vault (default 7d, at most 3650d)' })) }),
+      querystring: Type.Object({ lock: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}(ms|s|m|h|d)$', format: 'clock-duration', maxLength: 18, description: 'withdrawal time lock of the new vault (default 7d, at most 3650d)' })) }),
       response: { 200: Type.Intersect([TxSchema, Type.Object({ vault: Type.Optional(Type.String({ description: 'the new vault (base58), known at broadcast' })) })]), ...networkErrorResponses }
     }
   }, async (request) => {
