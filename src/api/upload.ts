@@ -11,6 +11,12 @@ export interface Upload {
   filename?: string
 }
 
+/** Longest file name kept with an upload (as the `name` query parameter), in characters. */
+const maxNameLength = 255
+
+/** Longest path of one entry of a kubo multi-file upload, in characters. */
+const maxPathLength = 4096
+
 /** Fails early with 413 when the declared length already exceeds the limit. */
 export function checkDeclaredLength (request: FastifyRequest, maxBytes: number): void {
   const declared = Number(request.headers['content-length'])
@@ -62,6 +68,7 @@ export async function fileUpload (request: FastifyRequest, maxBytes: number): Pr
   for await (const part of partsOf(request, { fileSize: maxBytes, files: 64, fields: 64 })) {
     if (part.type !== 'file') continue
     if (part.fieldname !== 'file') { part.file.resume(); continue }
+    if (part.filename.length > maxNameLength) throw new AppError('INVALID_PARAMETER', `the file name is longer than ${maxNameLength} characters`)
     return { content: failOnLimit(part, maxBytes, request.bodyDeadline), ...(part.filename !== '' ? { filename: part.filename } : {}) }
   }
   throw new AppError('MISSING_FILE', 'multipart body has no part named "file"')
@@ -108,7 +115,10 @@ export async function * kuboUploadEntries (request: FastifyRequest, maxBytes: nu
     }
     const file = part as MultipartFile
     let path: string
-    try { path = decodeURIComponent(file.filename) } catch { throw new AppError('INVALID_PATH', `bad file name "${file.filename}"`) }
+    try { path = decodeURIComponent(file.filename) } catch { throw new AppError('INVALID_PATH', `bad file name "${file.filename.slice(0, 100)}"`) }
+    if (path.length > maxPathLength || path.split('/').some(segment => segment.length > maxNameLength)) {
+      throw new AppError('INVALID_PATH', `a file path is longer than ${maxPathLength} characters or has a name longer than ${maxNameLength}`)
+    }
     if (file.mimetype === 'application/x-directory') {
       file.file.resume()
       yield { path }
