@@ -1,5 +1,4 @@
 import mime from 'mime-types'
-import Type from 'typebox'
 import type { ApiInstance, RouteOptions } from '../context.js'
 import { serveFile } from '../serve-file.js'
 import { parseIpfsPath } from '../../unixfs/ipfs-path.js'
@@ -19,10 +18,11 @@ export async function gatewayRoutes (app: ApiInstance, { node }: RouteOptions): 
   app.route({
     method: ['GET', 'HEAD'],
     url: '/ipfs/*',
-    schema: { params: Type.Object({ '*': Type.String() }) },
+    // No params schema: the wildcard is always a string (and TypeBox's converter cannot take a
+    // property named "*"); parseIpfsPath checks it.
     handler: async (request, reply) => {
       const signal = abortSignalOf(request)
-      const path = parseIpfsPath(request.params['*'])
+      const path = parseIpfsPath((request.params as { '*': string })['*'])
       const cid = await node.files.resolve(path, signal)
       const file = await node.files.open({ cid, segments: [] }, signal).catch(err => {
         if (isAppError(err, 'NOT_A_FILE')) return undefined
