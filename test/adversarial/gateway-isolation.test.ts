@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { create } from 'kubo-rpc-client'
 import type { Page } from 'playwright-core'
 import { spawnDaemon } from '../helpers/daemon.js'
+import { waitFor } from '../helpers/wait.js'
 
 // Finding 7: user content added to the node is served from the API's own origin. A page added
 // to the node, or a page of any other web origin, must not be able to read the API.
@@ -133,6 +134,8 @@ t.test('content added to the node cannot read the API, nor can other origins', a
       // Were a script to run there anyway, it could still read nothing: run the attack in the page.
       const got = await page.evaluate(`(${attackSource})(${JSON.stringify(api)}, ${JSON.stringify(cid)})`) as Attack
       nothingRead(t, got, 'from the sandboxed page')
+      // DevTools may report the last answer a moment after the page saw its fetch fail
+      await waitFor('the browser to report the four answers', () => seen.length >= 4)
       t.equal(seen.length, 4, 'the browser sent the four requests')
       t.ok(seen.every(s => s.status === 403), `and the API refused each one (Origin: null): ${seen.map(s => s.status).join(', ')}`)
       await page.goto(`${api}/ipfs/${dir}/image.svg`)
@@ -155,6 +158,7 @@ t.test('content added to the node cannot read the API, nor can other origins', a
       const got = JSON.parse(await page.evaluate(() => (globalThis as any).document.getElementById('report')?.textContent ?? '{}')) as Attack
       t.same(Object.keys(got).sort(), ['/cat/' + cid, '/pins', '/settlement', '/wallet'].sort(), 'it tried every route')
       nothingRead(t, got, 'from another origin')
+      await waitFor('the browser to report the four answers', () => seen.length >= 4)
       t.equal(seen.length, 4, 'the browser sent the four requests')
       t.ok(seen.every(s => s.status === 403), `and the API refused each one: ${seen.map(s => s.status).join(', ')}`)
       await page.close()
