@@ -12,6 +12,17 @@ export interface ServerLimits {
 }
 
 /**
+ * True when a quiet socket is the node's doing, not the client's: the body is incomplete but
+ * bytes sit unread in the request stream (the import is slower than the client, or waits for
+ * the GC lock), or the body is complete and nothing is queued for the client (the node is
+ * still working on the answer, or producing it slowly). A client that stopped sending, or
+ * stopped reading what is queued for it, is not.
+ */
+function waitingOnUs (req: IncomingMessage, socket: Socket): boolean {
+  return req.complete ? socket.writableLength === 0 : req.readableLength > 0
+}
+
+/**
  * Puts the limits on a Node HTTP server before it listens. Node checks `headersTimeout` on a
  * clock of its own (`connectionsCheckingInterval`, 30 s by default), so that clock is set to a
  * quarter of the timeout (at most 1 s) to cut slow header senders close to the limit. A request
@@ -19,8 +30,8 @@ export interface ServerLimits {
  *
  * The idle timeout closes sockets on which nothing moved for `idleTimeoutMs`: between requests
  * (keep-alive), a client that stopped sending its body, or one that stopped reading the
- * response. A request whose body is complete and whose response has not started yet is spared:
- * the node is working on it (encoding shards, a GC pass) and the client is rightly waiting.
+ * response. A socket that is quiet because of the node is spared (see waitingOnUs): encoding
+ * shards, a GC pass or a rebuild from hosts can take longer than the timeout.
  */
 export function applyServerLimits (server: Server, limits: ServerLimits): void {
   server.requestTimeout = 0
@@ -39,7 +50,7 @@ export function applyServerLimits (server: Server, limits: ServerLimits): void {
   server.keepAliveTimeout = limits.idleTimeoutMs
   server.setTimeout(limits.idleTimeoutMs, (socket: Socket) => {
     const current = inFlight.get(socket)
-    if (current !== undefined && current.req.complete && !current.res.headersSent) return
+    if (current !== undefined && !current.res.writableEnded && waitingOnUs(current.req, socket)) return
     socket.destroy()
   })
 }
