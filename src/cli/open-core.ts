@@ -23,13 +23,16 @@ async function readToken (configPath: string): Promise<string> {
 }
 
 /**
- * The credential the CLI sends: api.token when one is set (it opens every route), else the
- * running daemon's API cookie, which only the daemon's own user can read and which opens its
- * privileged routes (shards encode/decode, wallet transactions, cheque cashing).
+ * The credential the CLI sends to `url`: api.token when one is set (it opens every route), else
+ * the API cookie of the repo's running daemon — which only the daemon's own user can read and
+ * which opens its privileged routes (shards encode/decode, wallet transactions, cheque cashing)
+ * — and only when `url` is that daemon's (its `api` file): `--api-url` elsewhere gets no cookie.
  */
-async function readCredential (paths: ReturnType<typeof repoPaths>): Promise<string> {
+async function readCredential (paths: ReturnType<typeof repoPaths>, url: string): Promise<string> {
   const token = await readToken(paths.config)
-  return token !== '' ? token : await readApiCookie(paths.cookie)
+  if (token !== '') return token
+  const own = (await readFile(paths.api, 'utf8').catch(() => '')).trim()
+  return own !== '' && own.replace(/\/+$/, '') === url.replace(/\/+$/, '') ? await readApiCookie(paths.cookie) : ''
 }
 
 /**
@@ -39,10 +42,13 @@ async function readCredential (paths: ReturnType<typeof repoPaths>): Promise<str
  */
 export async function openCore (target: CoreTarget): Promise<Core> {
   const paths = repoPaths(target.repoPath)
-  if (target.apiUrl !== undefined) return new HttpCore(normalizeUrl(target.apiUrl), await readCredential(paths))
+  if (target.apiUrl !== undefined) {
+    const url = normalizeUrl(target.apiUrl)
+    return new HttpCore(url, await readCredential(paths, url))
+  }
   if (await liveLockOwner(paths.lock) !== undefined) {
     const url = (await readFile(paths.api, 'utf8').catch(() => '')).trim()
-    if (url !== '') return new HttpCore(url, await readCredential(paths))
+    if (url !== '') return new HttpCore(url, await readCredential(paths, url))
   }
   const [{ Repo }, { BtfsNode }, { createLogger }, { LocalCore }] = await Promise.all([
     import('../repo/repo.js'), import('../node.js'), import('../logger.js'), import('./local-core.js')
