@@ -1,7 +1,7 @@
 import t from 'tap'
 import Fastify from 'fastify'
 import Type from 'typebox'
-import { assertBoundedNumbers, registerStrictIntegers } from '../src/api/strict-integers.js'
+import { assertBoundedNumbers, registerStrictInputs } from '../src/api/strict-inputs.js'
 import { startTestApp } from './helpers/app.js'
 
 t.test('a route whose input has an unbounded number is refused at startup', async t => {
@@ -9,7 +9,7 @@ t.test('a route whose input has an unbounded number is refused at startup', asyn
   t.throws(() => { assertBoundedNumbers(Type.Object({ a: Type.Array(Type.Number({ minimum: 0, maximum: 1e300 })) }), 'x') }, /safe integers/, 'nested, and past the safe integers')
   t.doesNotThrow(() => { assertBoundedNumbers(Type.Object({ n: Type.Integer({ minimum: 0, maximum: 10 }) }), 'x') })
   const app = Fastify()
-  registerStrictIntegers(app)
+  registerStrictInputs(app)
   t.throws(() => { app.get('/n', { schema: { querystring: Type.Object({ n: Type.Integer() }) } }, async () => 'x') }, /GET \/n querystring: every number/)
   await app.close()
 })

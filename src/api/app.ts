@@ -1,13 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
 import multipart from '@fastify/multipart'
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { BtfsNode } from '../node.js'
 import type { Logger } from '../logger.js'
 import type { ApiInstance, RouteOptions } from './context.js'
 import { registerErrorHandling } from './errors.js'
 import { registerSecurity } from './security.js'
 import { registerContentPolicy } from './content-policy.js'
-import { registerStrictIntegers } from './strict-integers.js'
+import { registerStrictInputs } from './strict-inputs.js'
 import { registerBodyRate } from './body-rate.js'
 import { ajvFormats } from '../validation/formats.js'
 import { durationFormats, durationMs } from '../config/duration.js'
@@ -42,11 +42,10 @@ declare module 'fastify' {
 }
 
 /**
- * An ajv plugin for Fastify's ajv: the formats shared schemas use (uint256, cid, peer-id,
- * tron-address… from src/validation/formats.ts, and the durations of src/config/duration.ts).
- * Routes are validated by TypeBox (below), which knows them already; this keeps any schema
- * Fastify's ajv compiles (a plugin's, a route with its own compiler) from meeting an unknown
- * format.
+ * An ajv plugin for Fastify's validator: the formats shared schemas use (uint256, cid, peer-id,
+ * tron-address… from src/validation/formats.ts, and the durations of src/config/duration.ts),
+ * so routes check them as the config and wire messages do. (Bodies are also checked by TypeBox
+ * first, without ajv's type coercion: see strict-inputs.ts.)
  */
 function apiFormats<T extends Parameters<typeof ajvFormats>[0]> (ajv: T): T {
   ajvFormats(ajv)
@@ -69,11 +68,6 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { plugins: [apiFormats] }
   }).withTypeProvider<TypeBoxTypeProvider>()
-  // Routes are checked by TypeBox, as the config and wire messages are: the same formats, and
-  // JSON bodies are taken as sent — ajv's coercion would turn a price sent as a JSON number into
-  // a string of whatever the float rounded it to, and "1000" into a capacity. URL parts (all
-  // text) are converted to the schema's types, after strict-integers.ts checked their digits.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
   const routes: RegisteredRoute[] = []
   app.decorate('apiRoutes', routes)
   app.addHook('onRoute', route => {
@@ -83,7 +77,7 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
   registerContentPolicy(app)
   const api = node.config.api
   registerSecurity(app, { token: api.token, publicGateway: api.publicGateway, ...(options.cookie !== undefined ? { cookie: options.cookie } : {}) })
-  registerStrictIntegers(app)
+  registerStrictInputs(app)
   registerBodyRate(app, { minRate: api.minBodyRate, windowMs: durationMs(api.bodyRateWindow) ?? 0 })
   await app.register(multipart, { limits: { fileSize: node.config.api.maxBodyBytes }, throwFileSizeLimit: true })
   app.addContentTypeParser('*', (_request, payload, done) => { done(null, payload) })

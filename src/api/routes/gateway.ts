@@ -1,4 +1,5 @@
 import mime from 'mime-types'
+import Type from 'typebox'
 import type { ApiInstance, RouteOptions } from '../context.js'
 import { serveFile } from '../serve-file.js'
 import { parseIpfsPath } from '../../unixfs/ipfs-path.js'
@@ -18,11 +19,10 @@ export async function gatewayRoutes (app: ApiInstance, { node }: RouteOptions): 
   app.route({
     method: ['GET', 'HEAD'],
     url: '/ipfs/*',
-    // No params schema: the wildcard is always a string (and TypeBox's converter cannot take a
-    // property named "*"); parseIpfsPath checks it.
+    schema: { params: Type.Object({ '*': Type.String() }) },
     handler: async (request, reply) => {
       const signal = abortSignalOf(request)
-      const path = parseIpfsPath((request.params as { '*': string })['*'])
+      const path = parseIpfsPath(request.params['*'])
       const cid = await node.files.resolve(path, signal)
       const file = await node.files.open({ cid, segments: [] }, signal).catch(err => {
         if (isAppError(err, 'NOT_A_FILE')) return undefined

@@ -1,5 +1,9 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { TSchema } from 'typebox'
+import { Compile } from 'typebox/compile'
 import { AppError } from '../errors/index.js'
+import '../validation/formats.js'
+import '../config/duration.js'
 
 /** A JSON schema node, as TypeBox builds them (only the keywords looked at here). */
 interface SchemaNode {
@@ -63,13 +67,30 @@ function checkValues (values: Record<string, unknown> | undefined, fields: Integ
 }
 
 /**
+ * A JSON body checked against its schema as sent, by TypeBox (the checker of the config and the
+ * wire messages, with the same formats). Fastify's ajv coerces types (`coerceTypes`), which URL
+ * parts need but bodies must not get: it would turn a price sent as a JSON number into a string
+ * of whatever the float rounded it to, and `"1000"` into a capacity. A body that passes here is
+ * already of the right types, so ajv's pass after it changes nothing.
+ */
+function exactBody (schema: unknown): (body: unknown) => void {
+  const check = Compile(schema as TSchema)
+  return body => {
+    if (check.Check(body)) return
+    const problems = [...check.Errors(body)].slice(0, 3).map(e => `body${e.instancePath} ${e.message}`)
+    throw new AppError('INVALID_PARAMETER', problems.join('; '))
+  }
+}
+
+/**
  * One check for every route, installed as routes are registered: (1) each schema of what a
  * client sends (querystring, params, body, headers) bounds every number it has; (2) an integer
  * in the URL (querystring or path) is accepted only as plain decimal digits within its range,
  * checked on the raw text before Fastify's ajv coerces it — ajv alone turns `1e400` into
- * Infinity (which it then calls an integer), `0x10` into 16 and `` into 0.
+ * Infinity (which it then calls an integer), `0x10` into 16 and `` into 0; (3) a JSON body
+ * has exactly the schema's types (exactBody).
  */
-export function registerStrictIntegers (app: FastifyInstance): void {
+export function registerStrictInputs (app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = route.schema as Record<string, unknown> | undefined
     if (schema === undefined) return
@@ -77,10 +98,12 @@ export function registerStrictIntegers (app: FastifyInstance): void {
     for (const part of ['querystring', 'params', 'body', 'headers']) assertBoundedNumbers(schema[part], `${where} ${part}`)
     const query = integerFields(schema.querystring)
     const params = integerFields(schema.params)
-    if (query.length === 0 && params.length === 0) return
+    const body = schema.body !== undefined ? exactBody(schema.body) : undefined
+    if (query.length === 0 && params.length === 0 && body === undefined) return
     const check = async (request: FastifyRequest): Promise<void> => {
       checkValues(request.query as Record<string, unknown>, query)
       checkValues(request.params as Record<string, unknown>, params)
+      body?.(request.body)
     }
     route.preValidation = [check, ...[route.preValidation ?? []].flat()]
   })
