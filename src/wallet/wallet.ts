@@ -27,7 +27,7 @@ export async function loadTronWeb (): Promise<TronWebModule> {
 /** The environment variable that holds the wallet key's passphrase. */
 export const passphraseEnv = 'BTFS_TS_WALLET_PASSPHRASE'
 
-/** scrypt N = 2^17, r = 8, p = 1 for new seals: ~0.3 s and 128 MiB per unlock (OWASP's minimum). */
+/** scrypt N = 2^17, r = 8, p = 1 for new seals (OWASP's minimum for scrypt): 128 MiB and about 0.5 s per unlock. */
 export const scryptParams = { N: 1 << 17, r: 8, p: 1 }
 
 /**
