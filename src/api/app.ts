@@ -56,8 +56,9 @@ function apiFormats<T extends Parameters<typeof ajvFormats>[0]> (ajv: T): T {
 /**
  * Builds the HTTP API of a node as a Fastify app (no port is opened: `server.ts` listens, tests
  * use `inject()`). Upload bodies of any content type but multipart are passed through as
- * streams, never buffered. Before any route: the content policy and security hooks, the strict
- * integer check every route gets, and the body-rate guard.
+ * streams, never buffered. Before any route, in this order: the content policy, the body-rate
+ * guard (every request with a body, refused ones too), the security hook, and the strict input
+ * checks every route gets.
  */
 export async function buildApp (node: BtfsNode, options: AppOptions): Promise<ApiInstance> {
   const app = Fastify({
@@ -76,9 +77,9 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
   registerErrorHandling(app)
   registerContentPolicy(app)
   const api = node.config.api
+  registerBodyRate(app, { minRate: api.minBodyRate, windowMs: durationMs(api.bodyRateWindow) ?? 0 })
   registerSecurity(app, { token: api.token, publicGateway: api.publicGateway, ...(options.cookie !== undefined ? { cookie: options.cookie } : {}) })
   registerStrictInputs(app)
-  registerBodyRate(app, { minRate: api.minBodyRate, windowMs: durationMs(api.bodyRateWindow) ?? 0 })
   await app.register(multipart, { limits: { fileSize: node.config.api.maxBodyBytes }, throwFileSizeLimit: true })
   app.addContentTypeParser('*', (_request, payload, done) => { done(null, payload) })
   const routeOptions: RouteOptions = { node, addresses: options.addresses ?? (() => []) }

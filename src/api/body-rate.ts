@@ -31,8 +31,10 @@ function hasBody (request: FastifyRequest): boolean {
  * time and the bytes the socket received are added to the window; when the node itself is the
  * bottleneck (disk, hashing) bytes pile up unread and that time is not held against the client.
  * After `windowMs` of such waiting the average must reach `minRate`, else the request's
- * `bodyDeadline` aborts (the upload fails with 408 REQUEST_TIMEOUT and nothing is kept) and,
- * if no response went out soon after, the socket is destroyed. A slow but steady sender, or
+ * `bodyDeadline` aborts (the upload fails with 408 REQUEST_TIMEOUT and nothing is kept) and the
+ * connection ends after the answer, or at once if no answer went out soon. Every request with
+ * a body is watched from its first hook, refused ones included (their unread body is still
+ * drained by Node, and must not trickle forever either). A slow but steady sender, or
  * one that stalls now and then, passes as long as its average over the window is high enough.
  */
 export function registerBodyRate (app: FastifyInstance, options: BodyRateOptions): void {
@@ -65,9 +67,14 @@ export function registerBodyRate (app: FastifyInstance, options: BodyRateOptions
       const rate = Math.round(received * 1000 / waitedMs)
       request.log.debug({ rate, minRate: options.minRate }, 'request body too slow: cut')
       controller.abort(new AppError('REQUEST_TIMEOUT', `the request body arrived at ${rate} bytes/s, below api.minBodyRate (${options.minRate} bytes/s over ${options.windowMs} ms)`))
-      // A reader that races on bodyDeadline answers 408 at once; anything else loses the socket.
+      // A reader that races on bodyDeadline answers 408 at once (with Connection: close); once an
+      // answer is out the rest of the body is not waited for. Without an answer soon, the socket goes.
       const fallback = setTimeout(() => { if (!reply.raw.writableFinished) socket.destroy() }, Math.max(1000, 2 * tickMs))
       fallback.unref()
+      reply.raw.once('finish', () => {
+        clearTimeout(fallback)
+        if (!request.raw.complete) socket.destroySoon()
+      })
     }, tickMs)
     timer.unref()
     request.raw.once('close', stop)
@@ -78,23 +85,31 @@ export function registerBodyRate (app: FastifyInstance, options: BodyRateOptions
  * `source` read until `signal` aborts, then failing with its reason at once — even while a
  * read is pending (a stalled socket never answers it). The pending read is abandoned, not
  * cancelled: cancelling a request stream destroys its socket, and the 408 could not be sent.
+ * Each read gets its own abort listener, removed when it settles: racing every read against
+ * one long-lived promise would keep every chunk read reachable (a 2 GiB upload, 2 GiB of RSS).
  */
 export async function * withDeadline<T> (source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
   if (signal === undefined) { yield * source; return }
   const iterator = source[Symbol.asyncIterator]()
   let timedOut = false
-  const aborted = new Promise<never>((_resolve, reject) => {
-    const fail = (): void => { timedOut = true; reject(signal.reason) }
-    if (signal.aborted) fail()
-    else signal.addEventListener('abort', fail, { once: true })
+  const next = async (): Promise<IteratorResult<T>> => await new Promise((resolve, reject) => {
+    const onAbort = (): void => { timedOut = true; reject(signal.reason) }
+    if (signal.aborted) { onAbort(); return }
+    signal.addEventListener('abort', onAbort, { once: true })
+    iterator.next().then(result => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(result)
+    }, (err: unknown) => {
+      signal.removeEventListener('abort', onAbort)
+      reject(err)
+    })
   })
-  aborted.catch(() => {})
   let finished = false
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted])
-      if (next.done === true) { finished = true; return }
-      yield next.value
+      const result = await next()
+      if (result.done === true) { finished = true; return }
+      yield result.value
     }
   } finally {
     if (!finished && !timedOut) await iterator.return?.()
