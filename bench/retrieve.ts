@@ -280,7 +280,7 @@ async function main (): Promise<void> {
   const prof = (name: string): string[] => profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : []
   const first = await daemon(['--host'], hostConfig, prof('host0'))
   const hosts = [first, ...await Promise.all(Array.from({ length: hostCount - 1 }, async (_, i) => await daemon(['--host', '--bootstrap', first.addr], hostConfig, prof(`host${i + 1}`))))]
-  const renter = await daemon(['--bootstrap', first.addr], { proofs: { interval: '3650d' }, ...(retrieveExtra !== undefined ? { storage: { retrieveExtra } } : {}) }, [...renterNodeArgs, ...prof('renter')])
+  const renter = await daemon(['--bootstrap', first.addr], { proofs: { interval: '24d' }, ...(retrieveExtra !== undefined ? { storage: { retrieveExtra } } : {}) }, [...renterNodeArgs, ...prof('renter')])
   const push = child([self, 'pusher'])
   const [, pushLine] = await waitForOutput(push, /^(\{.*\})$/m, 'the pusher') as unknown as [string, string]
   const pushAddr = JSON.parse(pushLine).addr as string

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { startTestApp, multipartBody } from './helpers/app.js'
 import { pseudoRandomBytes } from './helpers/node.js'
+import { defaultConfig } from '../src/config/index.js'
 
 const chunk = 256 * 1024
 
@@ -145,7 +146,7 @@ t.test('bad and unknown CIDs', async t => {
 })
 
 t.test('uploads over api.maxBodyBytes get 413 and leave nothing', async t => {
-  const { app, node } = await startTestApp(t, { api: { address: '127.0.0.1:0', token: '', publicGateway: false, maxBodyBytes: 100000 } })
+  const { app, node } = await startTestApp(t, { api: { ...defaultConfig().api, address: '127.0.0.1:0', maxBodyBytes: 100000 } })
   const big = Buffer.from(pseudoRandomBytes(150000, 1))
   const declared = await app.inject({ method: 'POST', url: '/add', payload: big, headers: { 'content-type': 'application/octet-stream' } })
   t.equal(declared.statusCode, 413)

@@ -1,8 +1,9 @@
 import t from 'tap'
 import { startTestApp } from './helpers/app.js'
+import { defaultConfig } from '../src/config/index.js'
 import { assertSafeBinding, isLoopbackHost, parseHostPort } from '../src/api/security.js'
 
-const withToken = { api: { address: '0.0.0.0:0', token: 's3cret-token', publicGateway: false, maxBodyBytes: 1 << 20 } }
+const withToken = { api: { ...defaultConfig().api, address: '0.0.0.0:0', token: 's3cret-token', maxBodyBytes: 1 << 20 } }
 
 t.test('with api.token every private route needs the bearer token', async t => {
   const { app } = await startTestApp(t, withToken)
@@ -63,4 +64,28 @@ t.test('binding rules and address parsing', async t => {
   t.throws(() => { assertSafeBinding('0.0.0.0', '') }, { code: 'CONFIG_INVALID', message: /api.token/ })
   t.doesNotThrow(() => { assertSafeBinding('0.0.0.0', 'tok') })
   t.doesNotThrow(() => { assertSafeBinding('127.0.0.1', '') })
+})
+
+t.test('privileged routes: the cookie or the token; any Origin but the own one is refused on every method', async t => {
+  const cookie = 'ab'.repeat(32)
+  const { app } = await startTestApp(t, {}, { cookie })
+  const encode = '/shards/encode?cid=bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy&out=/nonexistent/btfs-ts-test'
+  t.equal((await app.inject({ method: 'POST', url: encode })).statusCode, 401, 'no credential')
+  t.equal((await app.inject({ method: 'POST', url: encode, headers: { authorization: `Bearer ${cookie}x` } })).statusCode, 401, 'a longer one')
+  t.equal((await app.inject({ method: 'POST', url: encode, headers: { authorization: `Bearer ${cookie}` } })).statusCode, 404, 'the cookie passes (the CID is not stored)')
+  t.equal((await app.inject({ method: 'GET', url: '/pins', headers: { origin: 'http://evil.example' } })).json().code, 'FORBIDDEN_ORIGIN', 'GET from another origin')
+  t.equal((await app.inject({ method: 'GET', url: '/pins', headers: { origin: 'null' } })).statusCode, 403, 'Origin: null (a sandboxed document)')
+  t.equal((await app.inject({ method: 'GET', url: '/pins', headers: { host: '127.0.0.1:5001', origin: 'http://127.0.0.1:5001' } })).statusCode, 200, 'the API\'s own origin')
+  t.equal((await app.inject({ method: 'GET', url: '/pins', headers: { host: 'localhost', origin: 'http://localhost' } })).statusCode, 200, 'port 80 left out, as browsers do')
+  const res = await app.inject({ method: 'GET', url: '/health' })
+  t.equal(res.headers['content-security-policy'], 'sandbox')
+  t.equal(res.headers['x-content-type-options'], 'nosniff')
+})
+
+t.test('with api.token, the cookie opens every route too', async t => {
+  const cookie = 'cd'.repeat(32)
+  const { app } = await startTestApp(t, withToken, { cookie })
+  t.equal((await app.inject({ method: 'GET', url: '/pins' })).statusCode, 401)
+  t.equal((await app.inject({ method: 'GET', url: '/pins', headers: { authorization: `Bearer ${cookie}` } })).statusCode, 200, 'the cookie')
+  t.equal((await app.inject({ method: 'GET', url: '/pins', headers: { authorization: 'Bearer s3cret-token' } })).statusCode, 200, 'the token')
 })

@@ -1,9 +1,11 @@
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCli, spawnDaemon, cliPath } from './helpers/daemon.js'
 import { pseudoRandomBytes } from './helpers/node.js'
+import { waitFor } from './helpers/wait.js'
 
 t.setTimeout(120000)
 
@@ -69,6 +71,12 @@ t.test('with a daemon running the CLI goes through its API', async t => {
   t.match(set.stdout, /restart it to apply/)
   const explicit = await runCli(['--api-url', daemon.url, '--repo', join(repo, 'elsewhere'), 'pin', 'ls'])
   t.match(explicit.stdout, cid, '--api-url talks to the given daemon')
+  const key = await readFile(join(repo, 'keystore', 'wallet.key'), 'utf8')
+  const rekey = await runCli(['--repo', repo, 'wallet', 'passphrase'], { input: Buffer.from('pw\npw\n') })
+  t.equal(rekey.code, 1, 'the wallet key is not changed under a running daemon')
+  t.match(rekey.stderr, `process ${daemon.proc.pid ?? -1}`, 'the message names the daemon')
+  t.match(rekey.stderr, /stop it first/)
+  t.equal(await readFile(join(repo, 'keystore', 'wallet.key'), 'utf8'), key, 'the key file is unchanged')
 })
 
 function hasScript (): boolean {
@@ -85,4 +93,27 @@ t.test('add shows a progress bar when stderr is a terminal', { skip: hasScript()
   t.match(out, /100\.0% ETA 0s \d+(\.\d)? MB\/s/, 'bytes, share, ETA and MB/s')
   t.match(out, /8\.0 MiB \/ 8\.0 MiB/)
   t.match(out, /added bafybei\S+ big\.bin/)
+})
+
+t.test('wallet passphrase on a terminal: asked twice, never echoed', { skip: hasScript() ? false : 'util-linux script(1) not installed' }, async t => {
+  const repo = join(t.testdir(), 'repo')
+  t.equal((await runCli(['--repo', repo, 'init'])).code, 0)
+  const command = [process.execPath, cliPath, '--repo', repo, 'wallet', 'passphrase'].map(a => `'${a}'`).join(' ')
+  // script(1) runs the command on a pseudo-terminal and forwards what we write as keystrokes
+  const tty = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, BTFS_TS_WALLET_PASSPHRASE: '' } })
+  let screen = ''
+  tty.stdout.on('data', (d: Buffer) => { screen += d.toString() })
+  const exited = once(tty, 'exit')
+  const passphrase = 'tty-secret-horse-42'
+  await waitFor('the first prompt', () => screen.includes('New wallet passphrase'))
+  tty.stdin.write(passphrase + '\r')
+  await waitFor('the confirmation prompt', () => screen.includes('The same again'))
+  tty.stdin.write(passphrase + '\r')
+  const [code] = await exited as [number | null]
+  tty.stdin.end()
+  t.equal(code, 0, screen)
+  t.match(screen, /"encrypted": true/, 'the key is sealed')
+  t.notMatch(screen, passphrase, 'the passphrase never appeared on the terminal')
+  const { Wallet } = await import('../src/wallet/wallet.js')
+  t.ok(await Wallet.open(join(repo, 'keystore', 'wallet.key'), passphrase), 'and opens with what was typed')
 })

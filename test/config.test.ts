@@ -42,3 +42,40 @@ t.test('environment overrides', async t => {
   t.equal(config.log.level, 'debug')
   t.same(applyEnv(defaultConfig(), { BTFS_TS_API: '' }), defaultConfig(), 'empty values are ignored')
 })
+
+t.test('every number is bounded: timers cannot overflow, amounts fit a uint256', async t => {
+  const config = defaultConfig()
+  const bad: Array<[string, string]> = [
+    ['host.reprovideInterval', '3000000'], // × 1000 ms is past 2^31 − 1: setTimeout would fire every 1 ms
+    ['host.adTtl', '2147484'],
+    ['host.capacity', '1e300'],
+    ['host.capacity', String(2 ** 53)],
+    ['host.maxDuration', '36501'],
+    ['host.price', ((1n << 256n)).toString()],
+    ['host.collateral', '1'.repeat(79)],
+    ['storage.maxPrice', '0001'],
+    ['proofs.interval', '25d'], // 2 160 000 000 ms > 2^31 − 1
+    ['proofs.interval', '2147483648ms'],
+    ['proofs.interval', '0s'], // a zero interval is a busy loop
+    ['proofs.timeout', '30000d'],
+    ['storage.repairInterval', '999999999999999999d'],
+    ['host.selfCheckInterval', '100d'],
+    ['host.expiryGrace', '99999999999999999d'], // not a safe integer of ms
+    ['api.headersTimeout', '30d'],
+    ['api.maxConnections', '0'],
+    ['api.minBodyRate', '-1'],
+    ['wallet.chainId', String(2 ** 53)]
+  ]
+  for (const [key, value] of bad) t.throws(() => setConfigValue(config, key, value), { code: 'CONFIG_INVALID' }, `${key} = ${value}`)
+  const good: Array<[string, string]> = [
+    ['host.reprovideInterval', '2147483'],
+    ['host.price', ((1n << 256n) - 1n).toString()],
+    ['proofs.interval', '24d'],
+    ['proofs.interval', '2147483647ms'],
+    ['host.selfCheckInterval', '0s'], // off
+    ['api.idleTimeout', '0s'], // off
+    ['host.expiryGrace', '3650d'], // compared with clocks only: any safe number of ms
+    ['settlement.grace', '36500d']
+  ]
+  for (const [key, value] of good) t.doesNotThrow(() => setConfigValue(config, key, value), `${key} = ${value}`)
+})

@@ -19,6 +19,8 @@ t.test('pins and files survive a restart; SIGTERM stops HTTP, then the node, the
   const first = await spawnDaemon(t, repo, { env: { BTFS_TS_LOG: 'info' } })
   t.ok(existsSync(join(repo, 'config.json')) && existsSync(join(repo, 'keystore', 'identity.key')), 'the first start created the repo')
   t.equal((await readFile(join(repo, 'api'), 'utf8')).trim(), first.url, 'the api file names the running API')
+  const cookie = (await readFile(join(repo, 'api.cookie'), 'utf8')).trim()
+  t.match(cookie, /^[0-9a-f]{64}$/, 'the API cookie is written at start')
   const data = pseudoRandomBytes(3 * 1024 * 1024 + 17, 21)
   const cid = await addRaw(first.url, data)
   const loose = await addRaw(first.url, pseudoRandomBytes(1000, 22), '?pin=false')
@@ -27,6 +29,8 @@ t.test('pins and files survive a restart; SIGTERM stops HTTP, then the node, the
   const order = ['api stopped', 'datastore closed', 'node stopped'].map(m => first.stderr().indexOf(`"msg":"${m}"`))
   t.ok(order.every(i => i >= 0) && order[0]! < order[1]! && order[1]! < order[2]!, 'HTTP stops before the node, LevelDB closes inside the node stop')
   t.notOk(existsSync(join(repo, 'api')), 'the api file is removed')
+  t.notOk(existsSync(join(repo, 'api.cookie')), 'and the cookie')
+  t.notOk(first.stdout().includes(cookie) || first.stderr().includes(cookie), 'which never appeared in the output or the log')
   t.notOk(existsSync(join(repo, 'repo.lock')), 'the lock is released')
 
   const second = await spawnDaemon(t, repo)

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { spawnDaemon } from './helpers/daemon.js'
 import { generated, procField } from './helpers/streams.js'
@@ -16,13 +17,15 @@ t.test('a 2 GiB file is sharded and rebuilt by a daemon in bounded memory', { sk
   const added = await fetch(`${daemon.url}/add`, { method: 'POST', body: generated(2 * GiB, sent, 0x2545f491), headers: { 'content-type': 'application/octet-stream' }, duplex: 'half' } as RequestInit)
   const { cid } = await added.json() as { cid: string }
   const out = join(repo, 'shards')
-  const encoded = await fetch(`${daemon.url}/shards/encode?cid=${cid}&out=${encodeURIComponent(out)}&k=4&m=2`, { method: 'POST' })
+  // the shard routes touch the daemon's folders: they need the API cookie of its repo
+  const headers = { authorization: `Bearer ${(await readFile(join(repo, 'api.cookie'), 'utf8')).trim()}` }
+  const encoded = await fetch(`${daemon.url}/shards/encode?cid=${cid}&out=${encodeURIComponent(out)}&k=4&m=2`, { method: 'POST', headers })
   t.equal(encoded.status, 200)
   const manifest = await encoded.json() as { manifest: string, size: number, shards: Array<{ size: number }> }
   t.equal(manifest.size, 2 * GiB)
   t.ok(manifest.shards.every(s => s.size > GiB / 2), 'six shards of a quarter of the file each, plus the tags')
 
-  const decoded = await fetch(`${daemon.url}/shards/decode?manifest=${manifest.manifest}&from=${encodeURIComponent(out)}`, { method: 'POST' })
+  const decoded = await fetch(`${daemon.url}/shards/decode?manifest=${manifest.manifest}&from=${encodeURIComponent(out)}`, { method: 'POST', headers })
   t.equal(decoded.status, 200)
   const back = createHash('sha256')
   let received = 0

@@ -6,6 +6,11 @@ import type { Logger } from '../logger.js'
 import type { ApiInstance, RouteOptions } from './context.js'
 import { registerErrorHandling } from './errors.js'
 import { registerSecurity } from './security.js'
+import { registerContentPolicy } from './content-policy.js'
+import { registerStrictInputs } from './strict-inputs.js'
+import { registerBodyRate } from './body-rate.js'
+import { ajvFormats } from '../validation/formats.js'
+import { durationFormats, durationMs } from '../config/duration.js'
 import { filesRoutes } from './routes/files.js'
 import { pinRoutes } from './routes/pins.js'
 import { infoRoutes } from './routes/info.js'
@@ -25,6 +30,8 @@ export interface RegisteredRoute {
 export interface AppOptions {
   logger: Logger
   addresses?: () => string[]
+  /** The daemon's API cookie (src/repo/api-cookie.ts); absent for in-process apps. */
+  cookie?: string
 }
 
 declare module 'fastify' {
@@ -35,9 +42,23 @@ declare module 'fastify' {
 }
 
 /**
+ * An ajv plugin for Fastify's validator: the formats shared schemas use (uint256, cid, peer-id,
+ * tron-address… from src/validation/formats.ts, and the durations of src/config/duration.ts),
+ * so routes check them as the config and wire messages do. (Bodies are also checked by TypeBox
+ * first, without ajv's type coercion: see strict-inputs.ts.)
+ */
+function apiFormats<T extends Parameters<typeof ajvFormats>[0]> (ajv: T): T {
+  ajvFormats(ajv)
+  for (const [name, validate] of Object.entries(durationFormats)) ajv.addFormat(name, { type: 'string', validate })
+  return ajv
+}
+
+/**
  * Builds the HTTP API of a node as a Fastify app (no port is opened: `server.ts` listens, tests
- * use `inject()`). Upload bodies of any content type but JSON and multipart are passed through
- * as streams, never buffered.
+ * use `inject()`). Upload bodies of any content type but multipart are passed through as
+ * streams, never buffered. Before any route, in this order: the content policy, the body-rate
+ * guard (every request with a body, refused ones too), the security hook, and the strict input
+ * checks every route gets.
  */
 export async function buildApp (node: BtfsNode, options: AppOptions): Promise<ApiInstance> {
   const app = Fastify({
@@ -45,7 +66,8 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
     exposeHeadRoutes: false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 }
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    ajv: { plugins: [apiFormats] }
   }).withTypeProvider<TypeBoxTypeProvider>()
   const routes: RegisteredRoute[] = []
   app.decorate('apiRoutes', routes)
@@ -53,7 +75,11 @@ export async function buildApp (node: BtfsNode, options: AppOptions): Promise<Ap
     for (const method of [route.method].flat()) routes.push({ method, url: route.url })
   })
   registerErrorHandling(app)
-  registerSecurity(app, { token: node.config.api.token, publicGateway: node.config.api.publicGateway })
+  registerContentPolicy(app)
+  const api = node.config.api
+  registerBodyRate(app, { minRate: api.minBodyRate, windowMs: durationMs(api.bodyRateWindow) ?? 0 })
+  registerSecurity(app, { token: api.token, publicGateway: api.publicGateway, ...(options.cookie !== undefined ? { cookie: options.cookie } : {}) })
+  registerStrictInputs(app)
   await app.register(multipart, { limits: { fileSize: node.config.api.maxBodyBytes }, throwFileSizeLimit: true })
   app.addContentTypeParser('*', (_request, payload, done) => { done(null, payload) })
   const routeOptions: RouteOptions = { node, addresses: options.addresses ?? (() => []) }

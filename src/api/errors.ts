@@ -49,6 +49,8 @@ function isKuboRoute (request: FastifyRequest): boolean {
 /** Sends `err` in the shape the route family uses (never with the cache headers of content). */
 export function sendError (request: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   reply.removeHeader('cache-control').removeHeader('etag').removeHeader('x-ipfs-path')
+  // The rest of a body that came too slowly is not waited for: the connection ends with the answer.
+  if (err.code === 'REQUEST_TIMEOUT') reply.header('Connection', 'close')
   if (isKuboRoute(request)) {
     const body: KuboErrorBody = { Message: err.message, Code: err.status < 500 ? 1 : 0, Type: 'error' }
     return reply.code(err.status).type('application/json').send(body)

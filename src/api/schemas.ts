@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { Uint256 } from '../validation/types.js'
 
 /** Shared response schemas; serialising through them also drops any field not listed. */
 export const ErrorSchema = Type.Object({
@@ -17,8 +18,11 @@ export const errorResponses = {
   500: ErrorSchema
 }
 
-/** BTT base units (1 BTT = 10^18) as a decimal string: amounts never travel as JSON numbers. */
-export const BttAmount = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'BTT base units (1 BTT = 10^18), decimal' })
+/**
+ * BTT base units (1 BTT = 10^18) as a decimal string that fits a uint256 (what a contract or a
+ * cheque can carry): amounts never travel as JSON numbers.
+ */
+export const BttAmount = Uint256('BTT base units (1 BTT = 10^18), decimal, at most 2^256 - 1')
 
 /** Error responses of routes that need the network: a conflict, a peer or chain that failed, offline. */
 export const networkErrorResponses = { ...errorResponses, 409: ErrorSchema, 502: ErrorSchema, 503: ErrorSchema }

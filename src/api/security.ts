@@ -2,18 +2,25 @@ import { timingSafeEqual, createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AppError } from '../errors/index.js'
+import { checkOrigin } from './origin.js'
+import './route-config.js'
 
-/** What the security hook enforces (from `api.*` config). */
+/** What the security hook enforces (from `api.*` config and the daemon's cookie). */
 export interface SecurityOptions {
   /** Bearer token; empty means no token (then the API must listen on loopback). */
   token: string
   /** Let GET/HEAD on the read-only routes through without the token. */
   publicGateway: boolean
+  /**
+   * The API cookie (src/repo/api-cookie.ts): a second credential, held by the daemon's own
+   * user. Without it (in-process apps) privileged routes need the token.
+   */
+  cookie?: string
 }
 
-/** Routes readable without a token when `api.publicGateway` is on, or always (health, spec). */
-const alwaysPublic = ['/health', '/openapi.json']
-const gatewayPrefixes = ['/ipfs/', '/cat/', '/ls/']
+/** Route patterns readable without a token: always (health, spec), or with `api.publicGateway` (GET/HEAD). */
+const alwaysPublic = new Set(['/health', '/openapi.json'])
+const gatewayRoutes = new Set(['/ipfs/*', '/cat/:cid', '/ls/:cid'])
 
 /** True for 127.0.0.0/8, ::1, and `localhost`. */
 export function isLoopbackHost (host: string): boolean {
@@ -54,31 +61,40 @@ function hostName (request: FastifyRequest): string {
 }
 
 function isPublic (request: FastifyRequest, options: SecurityOptions): boolean {
-  const path = request.url.split('?')[0] ?? ''
-  if (alwaysPublic.includes(path)) return true
-  return options.publicGateway && (request.method === 'GET' || request.method === 'HEAD') && gatewayPrefixes.some(p => path.startsWith(p))
+  // The matched route pattern, not the raw URL: `/cat/..%2Fwallet` must not pass as a gateway read.
+  const route = request.routeOptions.url ?? ''
+  if (alwaysPublic.has(route)) return true
+  return options.publicGateway && (request.method === 'GET' || request.method === 'HEAD') && gatewayRoutes.has(route)
 }
 
 /**
- * Installs the request guard: with a token, every request but the public ones needs
- * `Authorization: Bearer <token>` (compared in constant time). Without one (loopback only), two
- * browser attacks are refused: a state-changing request from a web page (it carries `Origin`)
- * and DNS rebinding (a `Host` that is not a loopback name).
+ * Installs the request guard, in this order:
+ * - without a token (loopback only), a `Host` that is not a loopback name is refused (DNS
+ *   rebinding);
+ * - any `Origin` but the API's own is refused, on every method (see origin.ts);
+ * - with a token, every request but the public ones needs `Authorization: Bearer <token>` (or
+ *   the cookie); without one, privileged routes (`config.privileged`) need the cookie.
+ * Credentials are compared in constant time (as SHA-256 digests, so lengths leak nothing).
  */
 export function registerSecurity (app: FastifyInstance, options: SecurityOptions): void {
-  const expected = digest(`Bearer ${options.token}`)
+  const credentials = [options.token, options.cookie ?? ''].filter(c => c !== '').map(c => digest(`Bearer ${c}`))
+  const authorized = (request: FastifyRequest): boolean => {
+    const given = digest(request.headers.authorization ?? '')
+    let ok = false
+    for (const expected of credentials) ok = timingSafeEqual(given, expected) || ok
+    return ok
+  }
   app.addHook('onRequest', async request => {
+    if (options.token === '' && request.headers.host !== undefined && !isLoopbackHost(hostName(request))) {
+      throw new AppError('FORBIDDEN_HOST', `requests must use a loopback host name, not "${hostName(request).slice(0, 100)}"`)
+    }
+    checkOrigin(request)
     if (options.token !== '') {
-      if (isPublic(request, options)) return
-      const given = digest(request.headers.authorization ?? '')
-      if (!timingSafeEqual(given, expected)) throw new AppError('UNAUTHORIZED', 'missing or wrong API token: send "Authorization: Bearer <api.token>"')
-      return
+      if (isPublic(request, options) || authorized(request)) return
+      throw new AppError('UNAUTHORIZED', 'missing or wrong API token: send "Authorization: Bearer <api.token>"')
     }
-    if (request.headers.host !== undefined && !isLoopbackHost(hostName(request))) {
-      throw new AppError('FORBIDDEN_HOST', `requests must use a loopback host name, not "${hostName(request)}"`)
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD' && request.headers.origin !== undefined) {
-      throw new AppError('FORBIDDEN_ORIGIN', `cross-origin ${request.method} from ${request.headers.origin} refused`)
+    if (request.routeOptions.config?.privileged === true && !authorized(request)) {
+      throw new AppError('UNAUTHORIZED', 'this route reads or writes files of the daemon or spends from its wallet: send "Authorization: Bearer <the contents of <repo>/api.cookie>" (the CLI does) or set api.token')
     }
   })
 }

@@ -2,10 +2,12 @@ import { unlink } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { BtfsNode } from '../node.js'
 import type { Logger } from '../logger.js'
-import { writeFileAtomic } from '../repo/index.js'
+import { writeApiCookie, writeFileAtomic } from '../repo/index.js'
+import { durationMs } from '../config/duration.js'
 import { buildApp } from './app.js'
 import type { ApiInstance } from './context.js'
 import { assertSafeBinding, parseHostPort } from './security.js'
+import { applyServerLimits } from './server-limits.js'
 
 /** A listening API server. */
 export interface ApiServer {
@@ -18,25 +20,45 @@ export interface ApiServer {
 
 /**
  * Builds the app and listens on `address` (host:port; port 0 picks a free one). Refuses a
- * non-loopback address without api.token. Writes the base URL to the repo's `api` file, which
- * the CLI reads to find the running daemon, and removes it on close.
+ * non-loopback address without api.token. Writes a fresh API cookie to the repo first (its
+ * secret unlocks the privileged routes), then, once listening, the base URL to the repo's `api`
+ * file, which the CLI reads to find the running daemon; removes both on close. The connection
+ * limits of `api.*` (headers and idle timeouts, the connection cap) apply to the server.
  */
 export async function startApiServer (node: BtfsNode, address: string, log: Logger, addresses?: () => string[]): Promise<ApiServer> {
   const { host, port } = parseHostPort(address)
   assertSafeBinding(host, node.config.api.token)
-  const app = await buildApp(node, { logger: log, ...(addresses !== undefined ? { addresses } : {}) })
-  await app.listen({ host, port })
+  const paths = node.repo.paths
+  const cookie = await writeApiCookie(paths.cookie)
+  const app = await buildApp(node, { logger: log, cookie: cookie.secret, ...(addresses !== undefined ? { addresses } : {}) }).catch(async (err: unknown) => {
+    await cookie.remove()
+    throw err
+  })
+  try {
+    const api = node.config.api
+    applyServerLimits(app.server, {
+      headersTimeoutMs: durationMs(api.headersTimeout) ?? 0,
+      idleTimeoutMs: durationMs(api.idleTimeout) ?? 0,
+      maxConnections: api.maxConnections
+    })
+    await app.listen({ host, port })
+  } catch (err) {
+    await app.close().catch(() => {})
+    await cookie.remove()
+    throw err
+  }
   const bound = app.server.address() as AddressInfo
   const shownHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address
   const url = `http://${shownHost}:${bound.port}`
-  await writeFileAtomic(node.repo.paths.api, url + '\n')
+  await writeFileAtomic(paths.api, url + '\n')
   let closing: Promise<void> | undefined
   return {
     app,
     url,
     close: async (graceMs = 5000) => {
       closing ??= (async () => {
-        await unlink(node.repo.paths.api).catch(() => {})
+        await unlink(paths.api).catch(() => {})
+        await cookie.remove()
         const timer = setTimeout(() => { app.server.closeAllConnections() }, graceMs)
         app.server.closeIdleConnections()
         await app.close()

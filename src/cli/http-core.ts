@@ -6,15 +6,18 @@ import type { Core, CoreAddOptions, CoreId, ShardEncodeOptions } from './core.js
 import type { ManifestRecord } from '../shards/service.js'
 import type { ManifestView } from '../shards/view.js'
 
-/** A Core that talks to a running daemon over its HTTP API. */
+/**
+ * A Core that talks to a running daemon over its HTTP API, sending `credential` (api.token or
+ * the daemon's API cookie) as a bearer token when there is one.
+ */
 export class HttpCore implements Core {
   readonly mode = 'api' as const
   readonly #base: string
   readonly #headers: Record<string, string>
 
-  constructor (baseUrl: string, token = '') {
+  constructor (baseUrl: string, credential = '') {
     this.#base = baseUrl.replace(/\/+$/, '')
-    this.#headers = token !== '' ? { authorization: `Bearer ${token}` } : {}
+    this.#headers = credential !== '' ? { authorization: `Bearer ${credential}` } : {}
   }
 
   async #request (method: string, path: string, init: { body?: ReadableStream<Uint8Array>, json?: unknown, query?: Record<string, string | number | boolean | undefined> } = {}): Promise<Response> {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { liveLockOwner } from '../repo/lock.js'
 import { repoPaths } from '../repo/paths.js'
+import { readApiCookie } from '../repo/api-cookie.js'
 import type { Core } from './core.js'
 import { HttpCore } from './http-core.js'
 
@@ -22,17 +23,32 @@ async function readToken (configPath: string): Promise<string> {
 }
 
 /**
+ * The credential the CLI sends to `url`: api.token when one is set (it opens every route), else
+ * the API cookie of the repo's running daemon — which only the daemon's own user can read and
+ * which opens its privileged routes (shards encode/decode, wallet transactions, cheque cashing)
+ * — and only when `url` is that daemon's (its `api` file): `--api-url` elsewhere gets no cookie.
+ */
+async function readCredential (paths: ReturnType<typeof repoPaths>, url: string): Promise<string> {
+  const token = await readToken(paths.config)
+  if (token !== '') return token
+  const own = (await readFile(paths.api, 'utf8').catch(() => '')).trim()
+  return own !== '' && own.replace(/\/+$/, '') === url.replace(/\/+$/, '') ? await readApiCookie(paths.cookie) : ''
+}
+
+/**
  * Picks how to run a command, as kubo does: when a daemon holds the repo and has written its
  * API address, talk to it over HTTP; otherwise open the repo in-process (taking its lock). The
  * in-process node is imported only then, so commands sent to a daemon start quickly.
  */
 export async function openCore (target: CoreTarget): Promise<Core> {
   const paths = repoPaths(target.repoPath)
-  const token = await readToken(paths.config)
-  if (target.apiUrl !== undefined) return new HttpCore(normalizeUrl(target.apiUrl), token)
+  if (target.apiUrl !== undefined) {
+    const url = normalizeUrl(target.apiUrl)
+    return new HttpCore(url, await readCredential(paths, url))
+  }
   if (await liveLockOwner(paths.lock) !== undefined) {
     const url = (await readFile(paths.api, 'utf8').catch(() => '')).trim()
-    if (url !== '') return new HttpCore(url, token)
+    if (url !== '') return new HttpCore(url, await readCredential(paths, url))
   }
   const [{ Repo }, { BtfsNode }, { createLogger }, { LocalCore }] = await Promise.all([
     import('../repo/repo.js'), import('../node.js'), import('../logger.js'), import('./local-core.js')

@@ -1,4 +1,13 @@
 import Type, { type Static } from 'typebox'
+import { Uint256, maxSafe } from '../validation/types.js'
+import { ClockDuration, TimerDuration, maxTimerSeconds } from './duration.js'
+
+/** Longest contract duration a node offers or asks for, in days (100 years). */
+export const maxContractDays = 36500
+
+/** An integer in [minimum, maximum]; every integer of the config has both bounds. */
+const Int = (minimum: number, maximum: number, description: string): ReturnType<typeof Type.Integer> =>
+  Type.Integer({ minimum, maximum, description })
 
 /**
  * The configuration tree of a btfs-ts node. `config/default.json` holds the shipped defaults
@@ -9,7 +18,12 @@ const ApiConfig = Type.Object({
   address: Type.String({ description: 'host:port of the HTTP API; loopback unless api.token is set' }),
   token: Type.String({ description: 'bearer token required on every request when non-empty' }),
   publicGateway: Type.Boolean({ description: 'serve GET /ipfs/*, /cat/* and /ls/* without the token' }),
-  maxBodyBytes: Type.Integer({ minimum: 1, description: 'largest accepted upload body, in bytes' })
+  maxBodyBytes: Int(1, maxSafe, 'largest accepted upload body, in bytes'),
+  headersTimeout: TimerDuration('time a client has to send the line and headers of a request, from the connection (or the first byte of a later request on it) (0s: off)', { off: true }),
+  idleTimeout: TimerDuration('a connection on which nothing moves for this long is closed, unless the node is still working on its request (0s: off); also the keep-alive time between requests', { off: true }),
+  minBodyRate: Int(0, maxSafe, 'slowest accepted request body, bytes per second, averaged over api.bodyRateWindow of waiting for the client (0: off)'),
+  bodyRateWindow: TimerDuration('the window api.minBodyRate is averaged over (0s: off)', { off: true }),
+  maxConnections: Int(1, 1048576, 'most HTTP connections open at once; more are closed as they arrive')
 }, { additionalProperties: false })
 
 const AddConfig = Type.Object({
@@ -30,7 +44,8 @@ const ShardsConfig = Type.Object({
   leafSize: Type.Integer({ minimum: 64, maximum: 1048576, description: 'Merkle leaf size over each shard' })
 }, { additionalProperties: false })
 
-const Decimal = (description: string): ReturnType<typeof Type.String> => Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description })
+/** A BTT amount: a decimal string that fits a uint256 (what a contract or cheque can carry). */
+const Decimal = (description: string): ReturnType<typeof Type.String> => Uint256(description)
 
 const NetworkConfig = Type.Object({
   listen: Type.Array(Type.String(), { description: 'libp2p listen multiaddrs' }),
@@ -39,48 +54,46 @@ const NetworkConfig = Type.Object({
   protocolPrefix: Type.String({ pattern: '^/[a-z0-9-]+$', description: 'prefix of the Kad-DHT protocol: only nodes with the same prefix form a network' })
 }, { additionalProperties: false })
 
-const Duration = (description: string): ReturnType<typeof Type.String> => Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description })
-
 const HostConfig = Type.Object({
   enabled: Type.Boolean({ description: 'sell storage (also `daemon --host`)' }),
   price: Decimal('price per GiB per 30-day month, in BTT base units (1 BTT = 10^18)'),
-  capacity: Type.Integer({ minimum: 0, description: 'bytes of shard data this host accepts in total' }),
-  minDuration: Type.Integer({ minimum: 1, description: 'shortest contract accepted, in days' }),
-  maxDuration: Type.Integer({ minimum: 1, description: 'longest contract accepted, in days' }),
+  capacity: Int(0, maxSafe, 'bytes of shard data this host accepts in total'),
+  minDuration: Int(1, maxContractDays, 'shortest contract accepted, in days'),
+  maxDuration: Int(1, maxContractDays, 'longest contract accepted, in days'),
   collateral: Decimal('collateral the host stakes per contract, in BTT base units (advertised)'),
-  adTtl: Type.Integer({ minimum: 10, description: 'seconds a signed host ad stays valid' }),
-  reprovideInterval: Type.Integer({ minimum: 1, description: 'seconds between re-signing the ad and re-providing it on the DHT' }),
-  expiryGrace: Duration('how long a shard is kept after its last contract ended, before it is deleted'),
-  selfCheckInterval: Duration('time between two self-check passes that re-hash every stored shard against its CID and Merkle root (0s: off)'),
-  selfCheckRate: Type.Integer({ minimum: 0, description: 'cap on self-check disk reads, bytes per second (0: none)' }),
-  minChallengeInterval: Duration('shortest mean challenge interval a contract may ask for (the signed policy binds both sides)'),
-  reservationTimeout: Duration('a contract whose shard has not arrived this long after signing is failed and its space released'),
-  maxPendingPerPeer: Type.Integer({ minimum: 1, maximum: 100000, description: 'contracts one peer may have signed and not yet filled' }),
-  maxPending: Type.Integer({ minimum: 1, maximum: 1000000, description: 'contracts all peers together may have signed and not yet filled' })
+  adTtl: Int(10, maxTimerSeconds, 'seconds a signed host ad stays valid'),
+  reprovideInterval: Int(1, maxTimerSeconds, 'seconds between re-signing the ad and re-providing it on the DHT (a timer: at most 2147483)'),
+  expiryGrace: ClockDuration('how long a shard is kept after its last contract ended, before it is deleted'),
+  selfCheckInterval: TimerDuration('time between two self-check passes that re-hash every stored shard against its CID and Merkle root (0s: off)', { off: true }),
+  selfCheckRate: Int(0, maxSafe, 'cap on self-check disk reads, bytes per second (0: none)'),
+  minChallengeInterval: TimerDuration('shortest mean challenge interval a contract may ask for (the signed policy binds both sides)'),
+  reservationTimeout: TimerDuration('a contract whose shard has not arrived this long after signing is failed and its space released'),
+  maxPendingPerPeer: Int(1, 100_000, 'contracts one peer may have signed and not yet filled'),
+  maxPending: Int(1, 1_000_000, 'contracts all peers together may have signed and not yet filled')
 }, { additionalProperties: false })
 
 const StorageConfig = Type.Object({
-  duration: Type.Integer({ minimum: 1, description: 'contract duration of an upload when the request gives none, in days' }),
+  duration: Int(1, maxContractDays, 'contract duration of an upload when the request gives none, in days'),
   maxPrice: Decimal('highest price per GiB-month accepted from a host when the request gives none, in BTT base units'),
-  retrieveExtra: Type.Integer({ minimum: 0, maximum: 256, description: 'shards fetched beyond k when rebuilding from hosts (the first k verified win)' }),
-  uploadRate: Type.Integer({ minimum: 0, description: 'cap on upload bytes per second to hosts, all shards together (0: none)' }),
-  hostsRefresh: Type.Integer({ minimum: 1, description: 'seconds a discovered host list is reused before asking the DHT again' }),
-  maxAttempts: Type.Integer({ minimum: 1, description: 'hosts tried per shard before the upload fails' }),
-  repairThreshold: Type.Integer({ minimum: 0, description: 'repair a file when fewer of its shards are healthy (0: k + ceil(m / 2))' }),
-  repairInterval: Duration('time between two checks of every uploaded file for shards to repair or contracts to renew'),
+  retrieveExtra: Int(0, 256, 'shards fetched beyond k when rebuilding from hosts (the first k verified win)'),
+  uploadRate: Int(0, maxSafe, 'cap on upload bytes per second to hosts, all shards together (0: none)'),
+  hostsRefresh: Int(1, maxTimerSeconds, 'seconds a discovered host list is reused before asking the DHT again'),
+  maxAttempts: Int(1, 1000, 'hosts tried per shard before the upload fails'),
+  repairThreshold: Int(0, 256, 'repair a file when fewer of its shards are healthy (0: k + ceil(m / 2))'),
+  repairInterval: TimerDuration('time between two checks of every uploaded file for shards to repair or contracts to renew'),
   autoRenew: Type.Boolean({ description: 'renew contracts with the same host before they end' }),
-  renewBefore: Duration('renew a contract when less than this is left of it')
+  renewBefore: ClockDuration('renew a contract when less than this is left of it')
 }, { additionalProperties: false })
 
 const ProofsConfig = Type.Object({
-  interval: Duration('mean time between two challenges of a contract (random, exponential), e.g. 1h or 2s'),
-  timeout: Duration('how long a host has to answer a challenge'),
-  leaves: Type.Integer({ minimum: 1, maximum: 64, description: 'leaves asked per challenge (c)' }),
-  maxFailures: Type.Integer({ minimum: 1, description: 'consecutive failed or missed rounds that mark a contract failed' })
+  interval: TimerDuration('mean time between two challenges of a contract (random, exponential), e.g. 1h or 2s'),
+  timeout: TimerDuration('how long a host has to answer a challenge'),
+  leaves: Int(1, 64, 'leaves asked per challenge (c)'),
+  maxFailures: Int(1, 1000, 'consecutive failed or missed rounds that mark a contract failed')
 }, { additionalProperties: false })
 
 const WalletConfig = Type.Object({
-  chainId: Type.Integer({ minimum: 1, description: 'chain id in the TIP-712 domain of ads and contracts (TRON mainnet 728126428)' })
+  chainId: Int(1, maxSafe, 'chain id in the TIP-712 domain of ads and contracts (TRON mainnet 728126428)')
 }, { additionalProperties: false })
 
 const NoChainConfig = Type.Object({
@@ -95,12 +108,12 @@ const TronChainConfig = Type.Object({
   apiKey: Type.Optional(Type.String({ description: 'TronGrid API key (sent as TRON-PRO-API-KEY; env BTFS_TS_TRON_API_KEY overrides)' })),
   token: TronAddress('the BTT TRC-20 contract (mainnet TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4)'),
   vault: Type.Optional(TronAddress("a renter's vault contract (src/settlement/vault/Vault.sol), which its cheques draw on")),
-  feeLimit: Type.Optional(Type.Integer({ minimum: 1, description: 'most TRX (in sun) one transaction may burn' }))
+  feeLimit: Type.Optional(Int(1, maxSafe, 'most TRX (in sun) one transaction may burn'))
 }, { additionalProperties: false })
 
 const SettlementConfig = Type.Object({
   chain: Type.Union([NoChainConfig, TronChainConfig], { description: 'where cheques are cashed: none (default) or tron' }),
-  grace: Duration('a renter that sent no cheque for this long after its host answered a challenge is overdue: no new contracts, challenges and reads refused')
+  grace: ClockDuration('a renter that sent no cheque for this long after its host answered a challenge is overdue: no new contracts, challenges and reads refused')
 }, { additionalProperties: false })
 
 const LogConfig = Type.Object({

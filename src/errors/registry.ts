@@ -21,6 +21,7 @@ export const errorRegistry = {
   NOT_PINNED: { status: 404, message: 'not pinned' },
   ROUTE_NOT_FOUND: { status: 404, message: 'no such API route' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this route' },
+  REQUEST_TIMEOUT: { status: 408, message: 'the request body arrived slower than api.minBodyRate' },
   REPO_LOCKED: { status: 409, message: 'the repo is in use by another process' },
   PIN_CONFLICT: { status: 409, message: 'pinned indirectly or by another pin type' },
   BODY_TOO_LARGE: { status: 413, message: 'request body exceeds api.maxBodyBytes' },

@@ -1,21 +1,16 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey, PeerId } from '@libp2p/interface'
+import { writeFileAtomic } from './atomic-write.js'
+
+export { writeFileAtomic }
 
 /** The node's libp2p identity. The private key stays in the repo keystore (mode 0600). */
 export interface Identity {
   privateKey: PrivateKey
   peerId: PeerId
-}
-
-/** Writes `data` to `path` atomically (temp file + rename) with the given mode. */
-export async function writeFileAtomic (path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`
-  await writeFile(tmp, data, { mode })
-  await chmod(tmp, mode)
-  await rename(tmp, path)
 }
 
 /** Generates a new Ed25519 identity and stores it at `keyPath`. */

@@ -1,4 +1,6 @@
 export { Repo, readConfigFile, writeConfigFile, type InitResult } from './repo.js'
 export { repoPaths, resolveRepoPath, repoVersion, type RepoPaths } from './paths.js'
 export { acquireLock, liveLockOwner, readLockOwner, type LockOwner, type RepoLock } from './lock.js'
-export { writeFileAtomic, type Identity } from './identity.js'
+export { type Identity } from './identity.js'
+export { writeFileAtomic } from './atomic-write.js'
+export { writeApiCookie, readApiCookie, type ApiCookie } from './api-cookie.js'

@@ -9,6 +9,8 @@ export interface RepoPaths {
   lock: string
   /** Written by a running daemon: the base URL of its API, read by the CLI. */
   api: string
+  /** Written by a running daemon (0600): the secret that unlocks its privileged routes (see api-cookie.ts). */
+  cookie: string
   keystore: string
   identityKey: string
   /** Secret that seals the file keys of shard manifests (created on first use). */
@@ -42,6 +44,7 @@ export function repoPaths (root: string): RepoPaths {
     version: join(root, 'version'),
     lock: join(root, 'repo.lock'),
     api: join(root, 'api'),
+    cookie: join(root, 'api.cookie'),
     keystore: join(root, 'keystore'),
     identityKey: join(root, 'keystore', 'identity.key'),
     filesKey: join(root, 'keystore', 'files.key'),

@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, createECDH, randomBytes, scrypt } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import Type, { type Static } from 'typebox'
+import Value from 'typebox/value'
 import { AppError } from '../errors/index.js'
 import { writeFileAtomic } from '../repo/identity.js'
 import { tronAddressOfPublicKey } from './address.js'
@@ -25,21 +27,42 @@ export async function loadTronWeb (): Promise<TronWebModule> {
 /** The environment variable that holds the wallet key's passphrase. */
 export const passphraseEnv = 'BTFS_TS_WALLET_PASSPHRASE'
 
-/** An encrypted key file: scrypt(passphrase) → AES-256-GCM of the 32-byte key; the address in clear. */
-interface SealedKey {
-  btfsWalletKey: 1
-  address: string
-  kdf: { name: 'scrypt', N: number, r: number, p: number, salt: string }
-  cipher: { name: 'aes-256-gcm', nonce: string, tag: string }
-  ciphertext: string
-}
+/** scrypt N = 2^17, r = 8, p = 1 for new seals (OWASP's minimum for scrypt): 128 MiB and about 0.5 s per unlock. */
+export const scryptParams = { N: 1 << 17, r: 8, p: 1 }
 
-/** scrypt N = 2^15, r = 8, p = 1: ~0.1 s and 32 MiB per unlock. */
-const scryptParams = { N: 1 << 15, r: 8, p: 1 }
+/**
+ * The most memory a key file may make scrypt use (128 · N · r bytes): files sealed by older
+ * versions (N = 2^15) and ours open, while a crafted file asking for gigabytes is refused
+ * before any work.
+ */
+const maxScryptMemory = 256 * 1024 * 1024
+
+const Hex = (bytes: number): ReturnType<typeof Type.String> => Type.String({ pattern: `^[0-9a-f]{${bytes * 2}}$` })
+
+/** An encrypted key file: scrypt(passphrase) → AES-256-GCM of the 32-byte key; the address in clear. */
+const SealedKeySchema = Type.Object({
+  btfsWalletKey: Type.Literal(1),
+  address: Type.String({ maxLength: 64 }),
+  kdf: Type.Object({
+    name: Type.Literal('scrypt'),
+    N: Type.Integer({ minimum: 1024, maximum: 1 << 20 }),
+    r: Type.Integer({ minimum: 1, maximum: 32 }),
+    p: Type.Integer({ minimum: 1, maximum: 16 }),
+    salt: Type.String({ pattern: '^([0-9a-f]{2}){16,64}$' })
+  }),
+  cipher: Type.Object({ name: Type.Literal('aes-256-gcm'), nonce: Hex(12), tag: Hex(16) }),
+  ciphertext: Hex(32)
+})
+type SealedKey = Static<typeof SealedKeySchema>
+
+/** True for scrypt parameters this version derives with: N a power of two, bounded memory and work. */
+function acceptableKdf ({ N, r, p }: { N: number, r: number, p: number }): boolean {
+  return (N & (N - 1)) === 0 && 128 * N * r <= maxScryptMemory && p * r <= 64
+}
 
 async function deriveKey (passphrase: string, salt: Buffer, params: { N: number, r: number, p: number }): Promise<Buffer> {
   return await new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFKC'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 }, (err, key) => { if (err !== null) reject(err); else resolve(key) })
+    scrypt(passphrase.normalize('NFKC'), salt, 32, { ...params, maxmem: 128 * params.N * params.r + 1024 * 1024 }, (err, key) => { if (err !== null) reject(err); else resolve(key) })
   })
 }
 
@@ -101,13 +124,14 @@ export async function rekeyWalletFile (path: string, passphrase: string, current
 async function readKeyFile (path: string, passphrase: string | undefined): Promise<string> {
   const text = (await readFile(path, 'utf8')).trim()
   if (!text.startsWith('{')) return text
-  let sealed: SealedKey
+  let sealed: unknown
   try {
-    sealed = JSON.parse(text) as SealedKey
+    sealed = JSON.parse(text)
   } catch {
     throw new AppError('REPO_INVALID', `${path} is not a wallet key file`)
   }
-  if (sealed.btfsWalletKey !== 1 || sealed.kdf?.name !== 'scrypt' || sealed.cipher?.name !== 'aes-256-gcm') throw new AppError('REPO_INVALID', `${path} is not a wallet key file this version reads`)
+  if (!Value.Check(SealedKeySchema, sealed)) throw new AppError('REPO_INVALID', `${path} is not a wallet key file this version reads`)
+  if (!acceptableKdf(sealed.kdf)) throw new AppError('REPO_INVALID', `${path} asks for scrypt parameters this version refuses (N=${sealed.kdf.N}, r=${sealed.kdf.r}, p=${sealed.kdf.p}: N must be a power of two and 128·N·r at most ${maxScryptMemory / 1048576} MiB)`)
   return await unseal(sealed, passphrase, path)
 }
 

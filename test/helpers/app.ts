@@ -1,17 +1,17 @@
 import type { Test } from 'tap'
-import { buildApp } from '../../src/api/app.js'
+import { buildApp, type AppOptions } from '../../src/api/app.js'
 import type { ApiInstance } from '../../src/api/context.js'
 import type { Config } from '../../src/config/index.js'
 import { silentLogger } from '../../src/logger.js'
 import type { BtfsNode } from '../../src/node.js'
 import { startTestNode } from './node.js'
 
-/** An in-process node with its API app, for `inject()` tests. */
-export async function startTestApp (t: Test, config: Partial<Config> = {}): Promise<{ node: BtfsNode, app: ApiInstance }> {
+/** An in-process node with its API app, for `inject()` tests (`app.cookie`: the API cookie it accepts). */
+export async function startTestApp (t: Test, config: Partial<Config> = {}, app: Pick<AppOptions, 'cookie'> = {}): Promise<{ node: BtfsNode, app: ApiInstance }> {
   const node = await startTestNode(t, config)
-  const app = await buildApp(node, { logger: silentLogger() })
-  t.teardown(async () => { await app.close() })
-  return { node, app }
+  const api = await buildApp(node, { logger: silentLogger(), ...app })
+  t.teardown(async () => { await api.close() })
+  return { node, app: api }
 }
 
 /** A multipart/form-data body with one file part. */

@@ -7,11 +7,12 @@ import { parseCid } from '../../unixfs/ipfs-path.js'
 import { resolveImportParams } from '../../unixfs/params.js'
 import { abortSignalOf } from '../abort.js'
 import { AppError } from '../../errors/index.js'
+import { Uint } from '../../validation/types.js'
 
 const AddQuery = Type.Object({
   'cid-version': Type.Optional(Type.Integer({ minimum: 0, maximum: 1, description: 'CID version (default add.cidVersion = 1)' })),
   'raw-leaves': Type.Optional(Type.Boolean({ description: 'raw leaves (default: true for CIDv1, false for CIDv0)' })),
-  chunker: Type.Optional(Type.String({ description: 'size-N, fixed chunks of N bytes (default size-262144)' })),
+  chunker: Type.Optional(Type.String({ maxLength: 32, description: 'size-N, fixed chunks of N bytes (default size-262144)' })),
   pin: Type.Optional(Type.Boolean({ description: 'pin the file (default true)' })),
   name: Type.Optional(Type.String({ maxLength: 255, description: 'a name to remember the file by' })),
   upload: Type.Optional(Type.Boolean({ description: 'then upload it to hosts (as POST /storage/upload with the defaults)' }))
@@ -25,8 +26,8 @@ const AddResult = Type.Object({
 })
 
 const CatQuery = Type.Object({
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
-  length: Type.Optional(Type.Integer({ minimum: 0 }))
+  offset: Type.Optional(Uint({ description: 'first byte' })),
+  length: Type.Optional(Uint({ description: 'number of bytes' }))
 })
 
 const LsLink = Type.Object({ name: Type.String(), cid: Type.String(), size: Type.Integer(), type: Type.String() })
@@ -34,6 +35,10 @@ const LsResult = Type.Object({ cid: Type.String(), type: Type.String(), size: Ty
 
 /** POST /add, GET|HEAD /cat/:cid, GET /ls/:cid. */
 export async function filesRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
+  // POST /add imports the body as bytes whatever its type: Fastify's own JSON and text parsers
+  // would buffer and parse it (and the upload would fail), so in this plugin they give way to
+  // the catch-all stream parser of app.ts.
+  app.removeContentTypeParser(['application/json', 'text/plain'])
   app.post('/add', {
     schema: { querystring: AddQuery, response: { 200: AddResult, ...errorResponses, 413: ErrorSchema, 415: ErrorSchema } }
   }, async (request) => {

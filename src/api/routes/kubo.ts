@@ -32,11 +32,14 @@ function bool (query: Query, name: string, fallback: boolean): boolean {
   return parseBool(name, one(query, name)) ?? fallback
 }
 
+/** A non-negative integer in plain decimal digits (as the schema routes check: no `1e3`, `0x10`). */
 function nonNegative (query: Query, name: string): number | undefined {
   const raw = one(query, name)
   if (raw === undefined || raw === '') return undefined
   const value = Number(raw)
-  if (!Number.isSafeInteger(value) || value < 0) throw new AppError('INVALID_PARAMETER', `cannot specify negative or non-integer ${name}: "${raw}"`)
+  if (!/^(0|[1-9][0-9]*)$/.test(raw) || !Number.isSafeInteger(value)) {
+    throw new AppError('INVALID_PARAMETER', `cannot specify negative or non-integer ${name}: "${raw.length > 40 ? raw.slice(0, 40) + '…' : raw}"`)
+  }
   return value
 }
 
@@ -70,8 +73,10 @@ export async function kuboRoutes (app: ApiInstance, options: RouteOptions): Prom
     // kubo names an unnamed file after its CID, and the wrapping directory ""
     const lineOf = (r: { path: string, cid: { toString: () => string }, dagSize: number }): unknown =>
       ({ Name: r.path !== '' ? r.path : addOptions.wrapWithDirectory ? '' : r.cid.toString(), Hash: r.cid.toString(), Size: String(r.dagSize) })
+    const noFile = (): AppError => new AppError('MISSING_FILE', 'the multipart body has no file or dir part')
     if (!progress) {
       const results = await node.files.addAll(entries, addOptions)
+      if (results.length === 0) throw noFile()
       return ndjson(reply, results.map(lineOf))
     }
     // progress lines must flow while the upload runs, so the status line goes out first
@@ -88,6 +93,7 @@ export async function kuboRoutes (app: ApiInstance, options: RouteOptions): Prom
           raw.write(JSON.stringify({ Name: path, Bytes: bytes }) + '\n')
         }
       })
+      if (results.length === 0) throw noFile()
       for (const r of results) raw.write(JSON.stringify(lineOf(r)) + '\n')
       raw.end()
     } catch (err) {

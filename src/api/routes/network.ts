@@ -2,11 +2,14 @@ import Type, { type Static } from 'typebox'
 import type { ApiInstance, RouteOptions } from '../context.js'
 import { BttAmount, networkErrorResponses } from '../schemas.js'
 import { parseCid } from '../../unixfs/ipfs-path.js'
-import { AppError } from '../../errors/index.js'
+import { AppError, isAppError } from '../../errors/index.js'
 import { setConfigValue } from '../../config/index.js'
 import type { ContractRecord } from '../../contracts/store.js'
 import { contractEnd } from '../../contracts/terms.js'
 import { repairThreshold } from '../../renter/repair.js'
+import { Uint } from '../../validation/types.js'
+import { maxContractDays } from '../../config/schema.js'
+import { maxTimerSeconds } from '../../config/duration.js'
 
 
 const HostAdSchema = Type.Object({
@@ -21,16 +24,17 @@ const HostAdSchema = Type.Object({
   expiry: Type.Integer({ description: 'unix seconds' })
 })
 
+/** The host offer: the bounds are the config's (host.*), so what PUT accepts always saves. */
 const HostSettingsSchema = Type.Object({
   enabled: Type.Boolean(),
   price: BttAmount,
-  capacity: Type.Integer({ minimum: 0 }),
-  minDuration: Type.Integer({ minimum: 1 }),
-  maxDuration: Type.Integer({ minimum: 1 }),
+  capacity: Uint({ description: 'bytes' }),
+  minDuration: Uint({ minimum: 1, maximum: maxContractDays, description: 'days' }),
+  maxDuration: Uint({ minimum: 1, maximum: maxContractDays, description: 'days' }),
   collateral: BttAmount,
-  adTtl: Type.Integer({ minimum: 10 }),
-  reprovideInterval: Type.Integer({ minimum: 1 })
-})
+  adTtl: Uint({ minimum: 10, maximum: maxTimerSeconds, description: 'seconds' }),
+  reprovideInterval: Uint({ minimum: 1, maximum: maxTimerSeconds, description: 'seconds (a timer: at most 2147483)' })
+}, { additionalProperties: false })
 
 const ContractSchema = Type.Object({
   id: Type.String(),
@@ -130,7 +134,12 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
   app.put('/host/settings', {
     schema: { body: Type.Partial(HostSettingsSchema), response: { 200: HostSettingsSchema, ...networkErrorResponses } }
   }, async (request) => {
-    setConfigValue(node.config, 'host', { ...node.online.host.settings, ...request.body }) // validates the whole section
+    try {
+      setConfigValue(node.config, 'host', { ...node.online.host.settings, ...request.body }) // validates the whole section
+    } catch (err) {
+      // the client's values, not the node's config, are wrong
+      throw isAppError(err, 'CONFIG_INVALID') ? new AppError('INVALID_PARAMETER', err.message) : err
+    }
     await node.online.host.updateSettings(request.body)
     return node.online.host.settings
   })
@@ -149,10 +158,10 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
   app.post('/storage/upload', {
     schema: {
       querystring: Type.Object({
-        arg: Type.String({ description: 'CID of a file in the local store' }),
-        k: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
-        m: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
-        duration: Type.Optional(Type.Integer({ minimum: 1, description: 'days (default storage.duration)' })),
+        arg: Type.String({ maxLength: 128, description: 'CID of a file in the local store' }),
+        k: Type.Optional(Uint({ minimum: 1, maximum: 256 })),
+        m: Type.Optional(Uint({ minimum: 0, maximum: 255 })),
+        duration: Type.Optional(Uint({ minimum: 1, maximum: maxContractDays, description: 'days (default storage.duration)' })),
         'max-price': Type.Optional(BttAmount)
       }),
       response: { 200: Type.Object({ id: Type.String() }), ...networkErrorResponses }
@@ -171,7 +180,7 @@ export async function networkRoutes (app: ApiInstance, { node }: RouteOptions): 
   })
 
   app.get('/storage/upload/:id', {
-    schema: { params: Type.Object({ id: Type.String() }), response: { 200: UploadSchema, ...networkErrorResponses } }
+    schema: { params: Type.Object({ id: Type.String({ maxLength: 128 }) }), response: { 200: UploadSchema, ...networkErrorResponses } }
   }, async (request) => await node.online.uploads.get(request.params.id))
 
   app.get('/storage/uploads', {
@@ -252,7 +261,7 @@ const SelfCheckPassSchema = Type.Object({
 export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
   app.get('/storage/files/:cid', {
     schema: {
-      params: Type.Object({ cid: Type.String() }),
+      params: Type.Object({ cid: Type.String({ maxLength: 128 }) }),
       response: {
         200: Type.Object({
           root: Type.String(),
@@ -360,7 +369,7 @@ export async function proofRoutes (app: ApiInstance, { node }: RouteOptions): Pr
 
   app.get('/host/challenges', {
     schema: {
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })) }),
+      querystring: Type.Object({ limit: Type.Optional(Uint({ minimum: 1, maximum: 10000 })) }),
       response: {
         200: Type.Object({
           challenges: Type.Array(Type.Object({

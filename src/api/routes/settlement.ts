@@ -2,7 +2,14 @@ import Type from 'typebox'
 import type { ApiInstance, RouteOptions } from '../context.js'
 import { BttAmount, networkErrorResponses } from '../schemas.js'
 import { AppError } from '../../errors/index.js'
-import { parseDuration } from '../../proofs/challenge.js'
+import { TronAddress, Uint256 } from '../../validation/types.js'
+import { durationMs } from '../../config/duration.js'
+
+/** Longest withdrawal time lock a new vault gets (10 years, in seconds). */
+const maxVaultLockSeconds = 3650 * 86400
+
+/** A positive amount to move: a uint256 in decimal, not 0. */
+const PositiveAmount = (description: string): ReturnType<typeof Uint256> => Type.String({ ...Uint256(description), pattern: '^[1-9][0-9]{0,77}$' })
 
 
 const ChequeSchema = Type.Object({
@@ -53,13 +60,16 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
     return { address: wallet.address, chain: chain.kind, vault: payer.vault, balances: await chain.balances(wallet.address) }
   })
 
-  const Amount = Type.Object({ amount: Type.String({ pattern: '^[1-9][0-9]{0,77}$', description: 'BTT base units' }) })
-  app.post('/wallet/deposit', { schema: { querystring: Amount, response: { 200: TxSchema, ...networkErrorResponses } } },
+  // The wallet routes and cheque cashing sign transactions that burn the wallet's TRX (and move
+  // its BTT): like the file routes, only the daemon's own user (cookie) or the token holder.
+  const Amount = Type.Object({ amount: PositiveAmount('BTT base units') })
+  app.post('/wallet/deposit', { config: { privileged: true }, schema: { querystring: Amount, response: { 200: TxSchema, ...networkErrorResponses } } },
     async (request) => await node.online.chain.deposit(BigInt(request.query.amount)))
   app.post('/wallet/withdraw', {
+    config: { privileged: true },
     schema: {
       querystring: Type.Object({
-        amount: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,77}$', description: 'ask for this much back (base units); it can be taken after the vault\'s time lock' })),
+        amount: Type.Optional(PositiveAmount('ask for this much back (base units); it can be taken after the vault\'s time lock')),
         complete: Type.Optional(Type.Boolean({ description: 'take the withdrawal asked for before, once its time lock is over' }))
       }),
       response: { 200: TxSchema, ...networkErrorResponses }
@@ -71,11 +81,16 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
   })
 
   app.post('/wallet/vault', {
+    config: { privileged: true },
     schema: {
-      querystring: Type.Object({ lock: Type.Optional(Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: 'withdrawal time lock of the new vault (default 7d)' })) }),
+      querystring: Type.Object({ lock: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}(ms|s|m|h|d)$', format: 'clock-duration', maxLength: 18, description: 'withdrawal time lock of the new vault (default 7d, at most 3650d)' })) }),
       response: { 200: Type.Intersect([TxSchema, Type.Object({ vault: Type.Optional(Type.String({ description: 'the new vault (base58), known at broadcast' })) })]), ...networkErrorResponses }
     }
-  }, async (request) => await node.online.chain.deployVault(Math.ceil(parseDuration(request.query.lock ?? '7d') / 1000)))
+  }, async (request) => {
+    const lock = Math.ceil((durationMs(request.query.lock ?? '7d') ?? Infinity) / 1000)
+    if (!(lock <= maxVaultLockSeconds)) throw new AppError('INVALID_PARAMETER', `lock must be at most 3650d, got ${request.query.lock ?? ''}`)
+    return await node.online.chain.deployVault(lock)
+  })
 
   app.get('/wallet/tx/:txid', {
     schema: {
@@ -190,8 +205,9 @@ export async function settlementRoutes (app: ApiInstance, { node }: RouteOptions
   })
 
   app.post('/cheques/cash', {
+    config: { privileged: true },
     schema: {
-      querystring: Type.Object({ renter: Type.Optional(Type.String({ description: 'cash only the cheque of this renter (wallet address); default: every renter with uncashed BTT' })) }),
+      querystring: Type.Object({ renter: Type.Optional(TronAddress('cash only the cheque of this renter (wallet address); default: every renter with uncashed BTT')) }),
       response: { 200: Type.Object({ cashouts: Type.Array(Type.Intersect([CashoutSchema, Type.Object({ renter: Type.String() })])) }), ...networkErrorResponses }
     }
   }, async (request) => {

@@ -5,6 +5,8 @@ import { errorResponses, CidParams } from '../schemas.js'
 import { parseCid } from '../../unixfs/ipfs-path.js'
 import { abortSignalOf } from '../abort.js'
 import { manifestView } from '../../shards/view.js'
+import { Uint } from '../../validation/types.js'
+import { DaemonPath, daemonPath } from '../daemon-path.js'
 
 const ShardSchema = Type.Object({ index: Type.Integer(), cid: Type.String(), size: Type.Integer(), merkleRoot: Type.String({ description: 'hex' }) })
 
@@ -22,15 +24,17 @@ const ManifestSchema = Type.Object({
 
 /** POST /shards/encode, POST /shards/decode, GET /shards, GET /shards/:cid. */
 export async function shardRoutes (app: ApiInstance, { node }: RouteOptions): Promise<void> {
+  // Both shard routes read or write folders of the daemon's host: only its own user may call them.
   app.post('/shards/encode', {
+    config: { privileged: true },
     schema: {
       querystring: Type.Object({
-        cid: Type.String({ description: 'the stored file to encode' }),
-        out: Type.String({ description: 'absolute path of the folder for the shard files (on the daemon host)' }),
-        k: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
-        m: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
-        'segment-size': Type.Optional(Type.Integer({ minimum: 4096 })),
-        'leaf-size': Type.Optional(Type.Integer({ minimum: 64 })),
+        cid: Type.String({ maxLength: 128, description: 'the stored file to encode' }),
+        out: DaemonPath('the folder for the shard files (created if missing)'),
+        k: Type.Optional(Uint({ minimum: 1, maximum: 256 })),
+        m: Type.Optional(Uint({ minimum: 0, maximum: 255 })),
+        'segment-size': Type.Optional(Uint({ minimum: 4096, maximum: 268435456 })),
+        'leaf-size': Type.Optional(Uint({ minimum: 64, maximum: 1048576 })),
         public: Type.Optional(Type.Boolean({ description: 'put the file key in clear in the manifest' }))
       }),
       response: { 200: ManifestSchema, ...errorResponses }
@@ -43,22 +47,25 @@ export async function shardRoutes (app: ApiInstance, { node }: RouteOptions): Pr
       ...(q['segment-size'] !== undefined ? { segmentSize: q['segment-size'] } : {}),
       ...(q['leaf-size'] !== undefined ? { leafSize: q['leaf-size'] } : {})
     }
-    const result = await node.shards.encode(parseCid(q.cid), { outDir: q.out, params, public: q.public === true, signal: abortSignalOf(request) })
+    const outDir = daemonPath(q.out, 'out')
+    const result = await node.shards.encode(parseCid(q.cid), { outDir, params, public: q.public === true, signal: abortSignalOf(request) })
     return manifestView(result.manifestCid.toString(), result.manifest)
   })
 
   app.post('/shards/decode', {
+    config: { privileged: true },
     schema: {
       querystring: Type.Object({
-        manifest: Type.String(),
-        from: Type.String({ description: 'absolute path of a folder holding shard files' }),
-        offset: Type.Optional(Type.Integer({ minimum: 0 })),
-        length: Type.Optional(Type.Integer({ minimum: 0 }))
+        manifest: Type.String({ maxLength: 128 }),
+        from: DaemonPath('a folder holding shard files'),
+        offset: Type.Optional(Uint()),
+        length: Type.Optional(Uint())
       })
     }
   }, async (request, reply) => {
     const q = request.query
-    const { manifest, stream } = await node.shards.decode(parseCid(q.manifest), { fromDir: q.from, offset: q.offset, length: q.length, signal: abortSignalOf(request) })
+    const fromDir = daemonPath(q.from, 'from')
+    const { manifest, stream } = await node.shards.decode(parseCid(q.manifest), { fromDir, offset: q.offset, length: q.length, signal: abortSignalOf(request) })
     // decrypt the first segment before the status line, so a damaged set is an error response
     const first = await stream.next()
     const from = Math.min(q.offset ?? 0, manifest.size)
@@ -73,7 +80,7 @@ export async function shardRoutes (app: ApiInstance, { node }: RouteOptions): Pr
 
   app.get('/shards', {
     schema: {
-      querystring: Type.Object({ root: Type.Optional(Type.String({ description: 'only the shard sets of this file' })) }),
+      querystring: Type.Object({ root: Type.Optional(Type.String({ maxLength: 128, description: 'only the shard sets of this file' })) }),
       response: { 200: Type.Object({ manifests: Type.Array(Type.Object({ manifest: Type.String(), root: Type.String(), k: Type.Integer(), m: Type.Integer(), created: Type.String() })) }), ...errorResponses }
     }
   }, async (request) => {

@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { toInt } from './files.js'
-import { repoPaths } from '../../repo/paths.js'
-import { passphraseEnv, rekeyWalletFile } from '../../wallet/wallet.js'
+
+/** Env BTFS_TS_WALLET_PASSPHRASE (wallet.ts's passphraseEnv; not imported, so the CLI starts without loading the wallet). */
+const passphraseEnv = 'BTFS_TS_WALLET_PASSPHRASE'
 
 /** `peers`, `wallet [deposit|withdraw|deploy-vault|tx|passphrase]`, `settlement`, `cheque list|cash`, `hosts`, `host settings|shards|earnings|challenges`, `contracts`, `storage upload|status|ls|files|file`: they need the daemon. */
 export function registerNetworkCommands (program: Command, ctx: CliContext): void {
@@ -27,11 +28,10 @@ export function registerNetworkCommands (program: Command, ctx: CliContext): voi
   wallet.command('tx').description('a transaction of this wallet: pending, settled or failed')
     .argument('<txid>').argument('<kind>', 'deposit, withdraw, cash or deploy')
     .action(async (txid: string, kind: string) => { show(await ctx.withCore(async core => await core.online('GET', `/wallet/tx/${encodeURIComponent(txid)}`, { query: { kind } }))) })
-  wallet.command('passphrase').description(`encrypt the wallet key with a passphrase read from standard input (scrypt + AES-256-GCM; an empty line removes it); an encrypted key is unlocked with env ${passphraseEnv}`)
+  wallet.command('passphrase').description(`encrypt the wallet key with a new passphrase (scrypt + AES-256-GCM), asked twice without echo on a terminal, or the first two lines of standard input; an empty one removes it. The daemon must be stopped. An encrypted key is unlocked with env ${passphraseEnv}`)
     .action(async () => {
-      let input = ''
-      for await (const chunk of process.stdin) input += String(chunk)
-      show(await rekeyWalletFile(repoPaths(ctx.repoPath()).walletKey, input.split(/\r?\n/)[0] ?? ''))
+      const { changePassphrase } = await import('./wallet-passphrase.js')
+      show(await changePassphrase(ctx.repoPath()))
     })
   program.command('settlement').description('per peer: what this renter owes and paid, what this host received and cashed')
     .action(async () => { show(await ctx.withCore(async core => await core.online('GET', '/settlement'))) })
