@@ -19,6 +19,7 @@ export interface BlockWriter {
    * Stages a block. Blocks already in the store (or in this writer) are skipped, unless `force`.
    * The writer may keep a reference to `bytes` until it has written them; `onWritten` is called
    * once it no longer does (written, skipped or aborted), so the caller can reuse the memory.
+   * A put that rejects has not taken the block: `onWritten` is then never called.
    */
   put: (cid: CID, bytes: Uint8Array, options?: { force?: boolean, onWritten?: () => void }) => Promise<void>
   /** Writes what is staged now instead of waiting for a full buffer; resolves when written. */
