@@ -33,6 +33,7 @@ export function pooledBufferImporter (params: ImportParams, pool: HashPool, ring
             const digest = await (fromRing?.digest ?? pool.sha256(chunk))
             const cid = CID.createV1(raw.code, Digest.create(sha256.code, digest))
             await sink.put(cid, chunk, fromRing !== undefined ? { onWritten: fromRing.release } : {})
+            ring?.queued()
             return { cid, size: BigInt(chunk.length), block: chunk }
           } catch (err) {
             // a put that threw never queued the block, so nothing else will release it

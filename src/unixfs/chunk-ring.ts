@@ -49,6 +49,9 @@ export class ChunkRing {
   readonly #stop = new AbortController()
   readonly #ownWaiters: Array<() => void> = []
   #held = 0
+  #unlisten: (() => void) | undefined
+  /** Waits of the producer for memory under way (0 or 1). */
+  #starving = 0
 
   constructor (pool: HashPool, options: ChunkRingOptions) {
     if (!Number.isSafeInteger(options.slots) || options.slots < 1) throw new RangeError(`a chunk ring needs at least one slot, got ${options.slots}`)
@@ -70,13 +73,24 @@ export class ChunkRing {
     return this.#info.get(chunk)
   }
 
+  /**
+   * Tells the ring that a chunk it took over is now queued in the writer. When memory is short
+   * (this ring's producer waits, or anyone waits for the pool's arena) the ring asks its
+   * consumer to flush at once: the flush asked for when the wait began came before this chunk
+   * was queued, and a chunk left queued while everyone waits would never be given back.
+   */
+  queued (): void {
+    if (this.#starving > 0 || this.#pool.pressed) this.#opts.onStarved?.()
+  }
+
   /** Cuts `source` into chunks (views into shared memory), read ahead and hashed ahead. */
   async * chunks (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     let finished = false
     let failure: unknown
     let wake: (() => void) | undefined
     const notify = (): void => { const w = wake; wake = undefined; w?.() }
-    const unlisten = this.#pool.onPressure(() => { this.#opts.onStarved?.() })
+    // kept until close: blocks still queued in the writer after the last chunk count too
+    this.#unlisten ??= this.#pool.onPressure(() => { this.#opts.onStarved?.() })
     const producer = this.#produce(source, notify).catch(err => { if (!this.#stop.signal.aborted) failure = err }).finally(() => { finished = true; notify() })
     try {
       for (;;) {
@@ -94,16 +108,17 @@ export class ChunkRing {
       this.#stop.abort(new Error('chunk ring stopped'))
       this.#wakeOwn()
       await producer
-      unlisten()
       this.#releaseReady()
     }
   }
 
   /**
-   * Ends the ring once the import is over: stops the producer and gives back every chunk that
-   * no leaf job took. Chunks taken are released by whoever took them.
+   * Ends the ring once the import is over (always call it): stops the producer, stops listening
+   * to the pool's pressure and gives back every chunk that no leaf job took. Chunks taken are
+   * released by whoever took them.
    */
   close (): void {
+    this.#unlisten?.()
     this.#stop.abort(new Error('chunk ring stopped'))
     this.#wakeOwn()
     this.#releaseReady()
@@ -168,13 +183,23 @@ export class ChunkRing {
         let slice = this.#pool.tryLease(this.#opts.chunkSize)
         if (slice === undefined) {
           this.#opts.onStarved?.()
-          slice = await this.#pool.lease(this.#opts.chunkSize, signal)
+          this.#starving++
+          try {
+            slice = await this.#pool.lease(this.#opts.chunkSize, signal)
+          } finally {
+            this.#starving--
+          }
         }
         this.#held++
         return slice
       }
       this.#opts.onStarved?.()
-      await new Promise<void>(resolve => { this.#ownWaiters.push(resolve) })
+      this.#starving++
+      try {
+        await new Promise<void>(resolve => { this.#ownWaiters.push(resolve) })
+      } finally {
+        this.#starving--
+      }
     }
   }
 

@@ -120,6 +120,11 @@ export class HashPool {
     return lease === undefined ? undefined : this.#slice(arena, lease)
   }
 
+  /** True while someone waits for room in the arena. */
+  get pressed (): boolean {
+    return (this.#arena?.stats().waiting ?? 0) > 0
+  }
+
   /** Calls `listener` whenever a lease has to wait; returns the function that unregisters it. */
   onPressure (listener: () => void): () => void {
     return this.#arenaNow().onPressure(listener)
