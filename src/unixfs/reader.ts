@@ -97,8 +97,11 @@ function fileSizeOf (cid: CID, bytes: Uint8Array): number {
 /**
  * Opens a UnixFS file (or raw block) for streaming. Unlike the exporter's `content()`, whose
  * walker pushes into an unbounded queue however slow the consumer is, this reader is pulled:
- * it keeps one window of blocks being consumed and `readAhead` being read, so memory stays at
- * about (readAhead + 1) × windowBytes per reader, and each window is one coalesced read.
+ * it keeps one window of blocks being consumed and up to `readAhead` being read, so memory stays
+ * at about (readAhead + 1) × windowBytes per reader, and each window is one coalesced read. With
+ * a budget, only the next window is read unconditionally and the ones beyond take budget, so
+ * all readers together hold at most 2 windows each plus the budget. Raw leaves are read into
+ * 64 KiB pieces (from `pool` when there is one), other blocks whole.
  */
 export async function openFile (blocks: BlockStore, cid: CID, options: ReaderOptions = defaultReaderOptions): Promise<OpenedFile> {
   if (isInline(cid)) throw new AppError('NOT_A_FILE', `${cid.toString()} is an inline (identity) CID`)
