@@ -41,7 +41,10 @@ export function kuboImporterOptions (params: ImportParams, hashes?: HashPool, ri
 /** Leaves the importer handles at once (its parallelBatch size) when hashing them itself. */
 const blockWriteConcurrency = 16
 
-/** Most memory one add's ring may hold (all adds together: the HashPool's arena). */
+/**
+ * Most memory one add's ring may hold (all adds together: the HashPool's arena). It must stay
+ * above the pack writer's flush size (4 MiB), which drains a ring waiting at this limit.
+ */
 const ringBytes = 12 * 1024 * 1024
 
 /**

@@ -50,8 +50,6 @@ export class ChunkRing {
   readonly #ownWaiters: Array<() => void> = []
   #held = 0
   #unlisten: (() => void) | undefined
-  /** Waits of the producer for memory under way (0 or 1). */
-  #starving = 0
 
   constructor (pool: HashPool, options: ChunkRingOptions) {
     if (!Number.isSafeInteger(options.slots) || options.slots < 1) throw new RangeError(`a chunk ring needs at least one slot, got ${options.slots}`)
@@ -74,13 +72,14 @@ export class ChunkRing {
   }
 
   /**
-   * Tells the ring that a chunk it took over is now queued in the writer. When memory is short
-   * (this ring's producer waits, or anyone waits for the pool's arena) the ring asks its
-   * consumer to flush at once: the flush asked for when the wait began came before this chunk
-   * was queued, and a chunk left queued while everyone waits would never be given back.
+   * Tells the ring that a chunk it took over is now queued in the writer. While anyone waits for
+   * the pool's arena the ring asks its consumer to flush at once: the flush asked for when the
+   * wait began came before this chunk was queued, and with every add waiting, a chunk left
+   * queued would never be given back. (Waiting at this ring's own limit needs no such flush:
+   * the limit is above the writer's flush size, so the writer drains by itself.)
    */
   queued (): void {
-    if (this.#starving > 0 || this.#pool.pressed) this.#opts.onStarved?.()
+    if (this.#pool.pressed) this.#opts.onStarved?.()
   }
 
   /** Cuts `source` into chunks (views into shared memory), read ahead and hashed ahead. */
@@ -183,23 +182,13 @@ export class ChunkRing {
         let slice = this.#pool.tryLease(this.#opts.chunkSize)
         if (slice === undefined) {
           this.#opts.onStarved?.()
-          this.#starving++
-          try {
-            slice = await this.#pool.lease(this.#opts.chunkSize, signal)
-          } finally {
-            this.#starving--
-          }
+          slice = await this.#pool.lease(this.#opts.chunkSize, signal)
         }
         this.#held++
         return slice
       }
       this.#opts.onStarved?.()
-      this.#starving++
-      try {
-        await new Promise<void>(resolve => { this.#ownWaiters.push(resolve) })
-      } finally {
-        this.#starving--
-      }
+      await new Promise<void>(resolve => { this.#ownWaiters.push(resolve) })
     }
   }
 
