@@ -91,3 +91,40 @@ export async function settle (): Promise<void> {
 export function table (rows: Array<Record<string, string | number>>): void {
   console.table(rows)
 }
+
+/** A numeric field of /proc/<pid>/status in KiB (VmRSS, VmHWM), or NaN where there is no /proc. */
+export function procStatusKiB (pid: number, field: string): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return Number(match?.[1])
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** The p-quantile (0..1) of `sorted` (ascending), nearest rank; NaN when empty. */
+export function quantile (sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number
+}
+
+/** The CPU model of this machine, from /proc/cpuinfo (else os.cpus). */
+export function cpuModel (): string {
+  try {
+    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU'
+  } catch {
+    return cpus()[0]?.model ?? 'unknown CPU'
+  }
+}
+
+/** CPU seconds (all threads) a process has used so far, from /proc/<pid>/stat; NaN where there is none. */
+export function procCpuSeconds (pid: number): { user: number, system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // fields after the command (which may hold spaces) start at state, field 3; utime and stime are 14 and 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }
+  } catch {
+    return { user: Number.NaN, system: Number.NaN }
+  }
+}

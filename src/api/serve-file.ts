@@ -44,5 +44,7 @@ export function serveFile (request: FastifyRequest, reply: FastifyReply, file: O
   }
   reply.header('Content-Length', length)
   if (request.method === 'HEAD' || length === 0) return reply.send()
-  return reply.send(Readable.from(file.read({ offset: start, length }), { objectMode: false, highWaterMark: 1024 * 1024 }))
+  const window = { offset: start, length }
+  // a file opened by FilesService streams from reused memory (unixfs/file-stream.ts)
+  return reply.send(file.stream !== undefined ? file.stream(window) : Readable.from(file.read(window), { objectMode: false, highWaterMark: 1024 * 1024 }))
 }

@@ -7,9 +7,11 @@ import * as Digest from 'multiformats/hashes/digest'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
 import { buckets, type Bucket, type BatchOp, type Datastore } from '../store/index.js'
-import type { BlockLocation, BlockStore, BlockWriter, SweepResult } from './interface.js'
+import type { BlockLocation, BlockStore, BlockWriter, PieceOptions, ReadOptions, SweepResult } from './interface.js'
 import { decodeLocation, encodeLocation, packFileName, parsePackFileName, recordHeaderLength } from './pack-format.js'
 import { PackWriter } from './pack-writer.js'
+import { ReadQueue } from './read-queue.js'
+import { LocationCache, locationKey } from './location-cache.js'
 
 /** Options of the pack block store (defaults in `defaultPackStoreOptions`). */
 export interface PackStoreOptions {
@@ -25,6 +27,10 @@ export interface PackStoreOptions {
   maxOpenPacks: number
   /** Largest single read when coalescing adjacent blocks. */
   maxReadBytes: number
+  /** Pack reads in libuv's thread pool at once (see ReadQueue). */
+  maxConcurrentReads: number
+  /** Index entries of recently read blocks kept in memory (see LocationCache); 0: none. */
+  cachedLocations: number
 }
 
 export const defaultPackStoreOptions: Omit<PackStoreOptions, 'dir'> = {
@@ -32,13 +38,21 @@ export const defaultPackStoreOptions: Omit<PackStoreOptions, 'dir'> = {
   flushBytes: 4 * 1024 * 1024,
   maxPackBytes: 1024 * 1024 * 1024,
   maxOpenPacks: 64,
-  maxReadBytes: 8 * 1024 * 1024
+  maxReadBytes: 8 * 1024 * 1024,
+  maxConcurrentReads: 8,
+  cachedLocations: 16384
 }
 
 /** Components the store needs. */
 export interface PackStoreComponents {
   datastore: Datastore
   logger: Logger
+}
+
+interface PendingCommit {
+  ops: BatchOp[]
+  resolve: () => void
+  reject: (err: unknown) => void
 }
 
 interface PackRecord {
@@ -63,6 +77,12 @@ export class PackBlockStore implements BlockStore {
   readonly #packs: Bucket<string, PackRecord>
   readonly #handles = new Map<number, Promise<FileHandle>>()
   readonly #writers = new Set<PackWriter>()
+  readonly #reads: ReadQueue
+  readonly #locations: LocationCache
+  /** fdatasyncs of pack files in the thread pool at once (see #commitGroup for why it matters). */
+  readonly #syncs = new ReadQueue(1)
+  readonly #commits: PendingCommit[] = []
+  #committing = false
   #nextPackId = 1
 
   constructor (options: Partial<PackStoreOptions> & { dir: string }, components: PackStoreComponents) {
@@ -71,6 +91,8 @@ export class PackBlockStore implements BlockStore {
     this.#log = components.logger.child({ component: 'blocks' })
     this.#index = components.datastore.bucket(buckets.blocks, 'view', 'view')
     this.#packs = components.datastore.bucket(buckets.packs, 'utf8', 'json')
+    this.#reads = new ReadQueue(this.#opts.maxConcurrentReads)
+    this.#locations = new LocationCache(this.#opts.cachedLocations)
   }
 
   /** Creates the folder, deletes packs no commit published (a crash or kill mid-add). */
@@ -117,13 +139,23 @@ export class PackBlockStore implements BlockStore {
     return block as Uint8Array
   }
 
-  async getMany (cids: CID[], options?: AbortOptions): Promise<Uint8Array[]> {
+  async getMany (cids: CID[], options?: ReadOptions): Promise<Uint8Array[]> {
     try {
-      return await this.#readMany(cids, options)
+      return await this.#readMany(cids, options, true)
     } catch (err) {
       // a sweep may have moved a block between our index lookup and the read: look up again once
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EBADF') throw err
-      return await this.#readMany(cids, options)
+      return await this.#readMany(cids, options, false)
+    }
+  }
+
+  async getPieces (cids: CID[], options: ReadOptions & PieceOptions): Promise<Uint8Array[][]> {
+    if (!Number.isSafeInteger(options.pieceBytes) || options.pieceBytes < 1) throw new RangeError(`pieceBytes must be a positive integer, got ${options.pieceBytes}`)
+    try {
+      return await this.#readPieces(cids, options, options, true)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EBADF') throw err
+      return await this.#readPieces(cids, options, options, false)
     }
   }
 
@@ -136,6 +168,7 @@ export class PackBlockStore implements BlockStore {
       allocatePackId: () => this.#nextPackId++,
       hasMany: async mhs => mhs.length === 0 ? [] : (await this.#index.getMany(mhs)).map(v => v !== undefined),
       publish: async (packs, entries, ops) => { await this.#publish(packs, entries, ops) },
+      datasync: async handle => { await this.#syncs.run('first', async () => { await handle.datasync() }) },
       release: w => { this.#writers.delete(w) }
     })
     this.#writers.add(writer)
@@ -157,9 +190,11 @@ export class PackBlockStore implements BlockStore {
       result.removedBlocks++
       result.freedBytes += loc.length
       result.removed.push(CID.createV1(raw.code, Digest.decode(mh)))
-      if (ops.length >= 1000) { await this.#datastore.batch(ops, true); ops = [] }
+      if (ops.length >= 1000) { await this.#datastore.batch(ops, true); this.#locations.clear(); ops = [] }
     }
     await this.#datastore.batch(ops, true)
+    // removed blocks must not be served from a remembered location
+    this.#locations.clear()
     const writing = new Set([...this.#writers].flatMap(w => (w as PackWriter).packIds))
     for await (const [key, record] of this.#packs.iterator()) {
       const id = Number(key)
@@ -185,16 +220,72 @@ export class PackBlockStore implements BlockStore {
     const all: BatchOp[] = packs.map(p => ({ type: 'put', sublevel: this.#packs, key: String(p.id), value: { size: p.size, created } }))
     for (const [mh, loc] of entries) all.push({ type: 'put', sublevel: this.#index, key: mh, value: encodeLocation(loc) })
     all.push(...ops)
-    await this.#datastore.batch(all, this.#opts.fsync)
+    await new Promise<void>((resolve, reject) => {
+      this.#commits.push({ ops: all, resolve, reject })
+      this.#commitGroup()
+    })
   }
 
-  async #readMany (cids: CID[], options?: AbortOptions): Promise<Uint8Array[]> {
-    const values = await this.#index.getMany(cids.map(c => c.multihash.bytes))
-    const locs = values.map((value, i) => {
-      if (value === undefined) throw new AppError('BLOCK_NOT_FOUND', `block ${cids[i]?.toString()} not found in the local store`, { details: { cid: cids[i]?.toString() } })
-      return decodeLocation(value)
+  /**
+   * Group commit: while one synced batch is being written, the commits that arrive wait and go
+   * out together in the next one — one LevelDB write and one fsync for all of them, each still
+   * atomic (a batch is). Twenty concurrent adds otherwise each hold one of libuv's four pool
+   * threads in a synced write, queued on LevelDB's write lock, and every read waits behind them.
+   */
+  #commitGroup (): void {
+    if (this.#committing || this.#commits.length === 0) return
+    const group = this.#commits.splice(0)
+    this.#committing = true
+    this.#datastore.batch(group.length === 1 ? (group[0] as PendingCommit).ops : group.flatMap(g => g.ops), this.#opts.fsync).then(
+      () => { for (const g of group) g.resolve() },
+      (err: unknown) => { for (const g of group) g.reject(err) }
+    ).finally(() => {
+      this.#committing = false
+      this.#commitGroup()
     })
-    const out = new Array<Uint8Array>(locs.length)
+  }
+
+  /** Where each block lives: from the cache when `cached`, else (and for what it lacks) from the index. */
+  async #locate (cids: CID[], cached: boolean): Promise<BlockLocation[]> {
+    const keys = cids.map(c => locationKey(c.multihash.bytes))
+    const locs = new Array<BlockLocation>(cids.length)
+    const missing: number[] = []
+    for (let i = 0; i < keys.length; i++) {
+      const loc = cached ? this.#locations.get(keys[i] as string) : undefined
+      if (loc !== undefined) locs[i] = loc
+      else missing.push(i)
+    }
+    if (missing.length === 0) return locs
+    const values = await this.#index.getMany(missing.map(i => (cids[i] as CID).multihash.bytes))
+    values.forEach((value, j) => {
+      const i = missing[j] as number
+      if (value === undefined) throw new AppError('BLOCK_NOT_FOUND', `block ${cids[i]?.toString()} not found in the local store`, { details: { cid: cids[i]?.toString() } })
+      const loc = decodeLocation(value)
+      this.#locations.set(keys[i] as string, loc)
+      locs[i] = loc
+    })
+    return locs
+  }
+
+  async #readMany (cids: CID[], options: ReadOptions | undefined, cached: boolean): Promise<Uint8Array[]> {
+    const out = new Array<Uint8Array>(cids.length)
+    await this.#readRuns(cids, options, cached, async (pack, offset, length) => await this.#readRange(pack, offset, length, options), (buf, i, from, to) => { out[i] = buf.subarray(from, to) })
+    return out
+  }
+
+  async #readPieces (cids: CID[], pieces: PieceOptions, options: ReadOptions | undefined, cached: boolean): Promise<Uint8Array[][]> {
+    const out = new Array<Uint8Array[]>(cids.length)
+    await this.#readRuns(cids, options, cached, async (pack, offset, _length, blocks) => await this.#readRangePieces(pack, offset, blocks, pieces, options), (run, i, _from, _to, k) => { out[i] = run[k] as Uint8Array[] })
+    return out
+  }
+
+  /**
+   * Looks the blocks up, groups adjacent ones of a pack into runs (one I/O each, through the
+   * read queue) and hands each block's part of its run's result to `place` (by byte range within
+   * the run, and by index `k` within the run).
+   */
+  async #readRuns<R> (cids: CID[], options: ReadOptions | undefined, cached: boolean, read: (pack: number, offset: number, length: number, blocks: BlockLocation[]) => Promise<R>, place: (run: R, index: number, from: number, to: number, k: number) => void): Promise<void> {
+    const locs = await this.#locate(cids, cached)
     const reads: Array<Promise<void>> = []
     for (let start = 0; start < locs.length;) {
       let end = start + 1
@@ -209,16 +300,16 @@ export class PackBlockStore implements BlockStore {
       }
       const runStart = start
       const runEnd = end
-      reads.push(this.#readRange(first.pack, first.offset, last.offset + last.length - first.offset, options).then(buf => {
+      const length = last.offset + last.length - first.offset
+      reads.push(this.#reads.run(options?.priority ?? 'first', async () => await read(first.pack, first.offset, length, locs.slice(runStart, runEnd))).then(run => {
         for (let i = runStart; i < runEnd; i++) {
           const loc = locs[i] as BlockLocation
-          out[i] = buf.subarray(loc.offset - first.offset, loc.offset - first.offset + loc.length)
+          place(run, i, loc.offset - first.offset, loc.offset - first.offset + loc.length, i - runStart)
         }
       }))
       start = end
     }
     await Promise.all(reads)
-    return out
   }
 
   async #readRange (pack: number, offset: number, length: number, options?: AbortOptions): Promise<Uint8Array> {
@@ -230,6 +321,40 @@ export class PackBlockStore implements BlockStore {
       throw new AppError('CORRUPT_BLOCK', `pack ${pack} is shorter than its index says (wanted ${length} bytes at ${offset}, got ${bytesRead})`)
     }
     return buf
+  }
+
+  /**
+   * Reads a run of adjacent blocks of a pack with one readv: each block into pieces of at most
+   * `pieceBytes` from `alloc` (a piece never holds two blocks' bytes), the record headers and
+   * gaps between them into scratch memory. Pieces are given back to `release` on failure.
+   */
+  async #readRangePieces (pack: number, offset: number, blocks: BlockLocation[], pieces: PieceOptions, options?: AbortOptions): Promise<Uint8Array[][]> {
+    options?.signal?.throwIfAborted()
+    const handle = await this.#handle(pack)
+    const perBlock: Uint8Array[][] = []
+    const iov: Uint8Array[] = []
+    let at = offset
+    for (const loc of blocks) {
+      if (loc.offset > at) iov.push(scratchFor(loc.offset - at))
+      const list: Uint8Array[] = []
+      for (let done = 0; done < loc.length; done += pieces.pieceBytes) list.push(pieces.alloc(Math.min(pieces.pieceBytes, loc.length - done)))
+      iov.push(...list)
+      perBlock.push(list)
+      at = loc.offset + loc.length
+    }
+    const length = at - offset
+    try {
+      for (let done = 0; done < length;) {
+        // after a short read (rare), go on from where it stopped
+        const { bytesRead } = await handle.readv(done === 0 ? iov : skipBytes(iov, done), offset + done)
+        if (bytesRead === 0) throw new AppError('CORRUPT_BLOCK', `pack ${pack} is shorter than its index says (wanted ${length} bytes at ${offset}, got ${done})`)
+        done += bytesRead
+      }
+    } catch (err) {
+      for (const list of perBlock) for (const piece of list) pieces.release?.(piece)
+      throw err
+    }
+    return perBlock
   }
 
   async #handle (pack: number): Promise<FileHandle> {
@@ -275,6 +400,8 @@ export class PackBlockStore implements BlockStore {
         await writer.put(CID.createV1(raw.code, Digest.decode(mh)), bytes, { force: true })
       }
       await writer.commit([{ type: 'del', sublevel: this.#packs, key: String(id) }])
+      // the blocks have new locations now
+      this.#locations.clear()
     } catch (err) {
       await writer.abort()
       throw err
@@ -283,4 +410,23 @@ export class PackBlockStore implements BlockStore {
     await unlink(join(this.#opts.dir, packFileName(id))).catch(() => {})
     this.#log.debug({ pack: id }, 'compacted pack')
   }
+}
+
+/** Memory for the headers and gaps between the blocks of a run; read into and never looked at. */
+let scratch = Buffer.allocUnsafe(8192)
+
+function scratchFor (length: number): Uint8Array {
+  if (length > scratch.length) scratch = Buffer.allocUnsafe(length)
+  return scratch.subarray(0, length)
+}
+
+/** `buffers` less their first `skip` bytes, as views. */
+function skipBytes (buffers: Uint8Array[], skip: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  for (const b of buffers) {
+    if (skip >= b.length) { skip -= b.length; continue }
+    out.push(skip > 0 ? b.subarray(skip) : b)
+    skip = 0
+  }
+  return out
 }

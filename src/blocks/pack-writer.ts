@@ -17,6 +17,8 @@ export interface PackWriterContext {
   hasMany: (multihashes: Uint8Array[]) => Promise<boolean[]>
   /** Publishes packs and index entries together with `ops`, atomically. */
   publish: (packs: Array<{ id: number, size: number }>, entries: Array<[Uint8Array, BlockLocation]>, ops: BatchOp[]) => Promise<void>
+  /** fdatasync of a pack file (the store limits how many run at once). */
+  datasync: (handle: FileHandle) => Promise<void>
   /** Called once the writer is finished either way, to drop it from the live set. */
   release: (writer: PackWriter) => void
 }
@@ -228,7 +230,7 @@ export class PackWriter implements BlockWriter {
   #syncInBackground (pack: OpenPack): void {
     if (!this.#ctx.fsync || pack.size - pack.syncedAt < syncEvery || pack.syncing !== undefined) return
     pack.syncedAt = pack.size
-    pack.syncing = pack.handle.datasync().finally(() => { pack.syncing = undefined })
+    pack.syncing = this.#ctx.datasync(pack.handle).finally(() => { pack.syncing = undefined })
     pack.syncing.catch(err => { this.#ioError ??= err })
   }
 
@@ -243,7 +245,7 @@ export class PackWriter implements BlockWriter {
     if (pack.finished) return
     pack.finished = true
     await pack.syncing?.catch(() => {})
-    if (this.#ctx.fsync) await pack.handle.datasync()
+    if (this.#ctx.fsync) await this.#ctx.datasync(pack.handle)
     await pack.handle.close()
   }
 }

@@ -8,7 +8,9 @@ import type { Datastore } from '../store/index.js'
 import { importer } from 'ipfs-unixfs-importer'
 import { importFile, kuboImporterOptions, metered, uploadBudget, writerSink } from '../unixfs/add.js'
 import { chunkerName, type ImportParams } from '../unixfs/params.js'
-import { openFile, type OpenedFile } from '../unixfs/reader.js'
+import { defaultReaderOptions, openFile, type OpenedFile, type ReaderOptions } from '../unixfs/reader.js'
+import { ReadBudget } from '../unixfs/read-budget.js'
+import { PiecePool, type PiecePoolStats } from '../unixfs/piece-pool.js'
 import type { IpfsPath } from '../unixfs/ipfs-path.js'
 import type { HashPool } from '../unixfs/hash-pool.js'
 import { FileStore } from './file-store.js'
@@ -65,6 +67,15 @@ export interface FilesComponents {
   logger: Logger
 }
 
+/**
+ * Bytes all of a node's file readers together may read ahead of their consumers (see
+ * ReadBudget): 16 MiB is 4 windows ahead for four streams at once.
+ */
+export const defaultReadAheadBytes = 16 * 1024 * 1024
+
+/** Reused memory for serving files over HTTP (see PiecePool): 256 pieces of 64 KiB. */
+export const defaultStreamPoolBytes = 16 * 1024 * 1024
+
 /** Turns the exporter's missing-path errors into ours. */
 function mapExporterError (err: unknown, path: string): never {
   if (isAppError(err)) throw err
@@ -88,6 +99,7 @@ export class FilesService {
   readonly #gcLock: Mortice
   readonly #hashes?: HashPool
   readonly #log: Logger
+  readonly #reader: ReaderOptions
 
   constructor (components: FilesComponents) {
     this.#blocks = components.blocks
@@ -96,6 +108,12 @@ export class FilesService {
     this.#gcLock = components.gcLock
     if (components.hashes !== undefined) this.#hashes = components.hashes
     this.#log = components.logger.child({ component: 'files' })
+    this.#reader = { ...defaultReaderOptions, budget: new ReadBudget(defaultReadAheadBytes), pool: new PiecePool(64 * 1024, defaultStreamPoolBytes) }
+  }
+
+  /** What the shared read-path memory holds now (read-ahead budget, streaming pool). */
+  readStats (): { readAhead: ReturnType<ReadBudget['stats']>, streamPool: PiecePoolStats } {
+    return { readAhead: (this.#reader.budget as ReadBudget).stats(), streamPool: (this.#reader.pool as PiecePool).stats() }
   }
 
   /** The file records (name, parameters) of imported files. */
@@ -162,7 +180,7 @@ export class FilesService {
   /** Opens the file an IPFS path names, for streaming reads. */
   async open (path: IpfsPath, signal?: AbortSignal): Promise<OpenedFile> {
     const cid = await this.resolve(path, signal)
-    return await openFile(this.#blocks, cid)
+    return await openFile(this.#blocks, cid, this.#reader)
   }
 
   /** Lists a directory's entries, or a file's blocks (as kubo's `ls` does). */

@@ -29,14 +29,22 @@ export function kuboImporterOptions (params: ImportParams, hashes?: HashPool, ri
     layout: balanced({ maxChildrenPerNode: kuboMaxChildrenPerNode }),
     reduceSingleLeafToSelf: true,
     leafType: 'file',
-    blockWriteConcurrency
+    // The importer collects a whole batch of chunks before it runs any leaf job. With a ring
+    // that would make an add need `batch` chunks of the shared arena before it could give any
+    // back, and adds that each hold part of a batch when the arena runs out would wait on each
+    // other forever. One at a time, every chunk an add holds is on its way to the writer; the
+    // ring's read-ahead (hashing chunk n + k on a worker) is what keeps the pipeline full.
+    blockWriteConcurrency: ring !== undefined ? 1 : blockWriteConcurrency
   }
 }
 
-/** Leaves the importer handles at once (its parallelBatch size). */
+/** Leaves the importer handles at once (its parallelBatch size) when hashing them itself. */
 const blockWriteConcurrency = 16
 
-/** Memory a chunk ring may use. */
+/**
+ * Most memory one add's ring may hold (all adds together: the HashPool's arena). It must stay
+ * above the pack writer's flush size (4 MiB), which drains a ring waiting at this limit.
+ */
 const ringBytes = 12 * 1024 * 1024
 
 /**
@@ -44,8 +52,8 @@ const ringBytes = 12 * 1024 * 1024
  * early digest is the leaf's) of at least 32 KiB, with a HashPool to hash them.
  */
 function ringFor (params: ImportParams, writer: BlockWriter, hashes?: HashPool): ChunkRing | undefined {
-  if (hashes === undefined || !params.rawLeaves || params.chunkSize < 32 * 1024) return undefined
-  const slots = Math.max(blockWriteConcurrency + 8, Math.floor(ringBytes / params.chunkSize))
+  if (hashes === undefined || !params.rawLeaves || params.chunkSize < 32 * 1024 || params.chunkSize > hashes.stats().capacityBytes) return undefined
+  const slots = Math.max(1, Math.floor(ringBytes / params.chunkSize))
   return new ChunkRing(hashes, { chunkSize: params.chunkSize, slots, onStarved: () => { writer.flush().catch(() => {}) } })
 }
 

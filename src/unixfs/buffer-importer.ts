@@ -17,19 +17,29 @@ type Sink = { put: (cid: CID, block: Uint8Array, options?: { onWritten?: () => v
  * thread. It makes the leaves the importer's default does, with the same libraries
  * (ipfs-unixfs, @ipld/dag-pb): raw leaves, or UnixFS `file` leaves in dag-pb. A raw leaf cut by
  * a ChunkRing already has its digest under way and goes to the writer straight from the ring;
- * its slot is released once written. Other leaves are hashed on the HashPool.
+ * its memory is given back once written. Other leaves are hashed on the HashPool. The leaf's
+ * `block` is the ring's memory: the importer only reads it back for a single-leaf file with
+ * mtime or mode, which the add path never sets.
  */
 export function pooledBufferImporter (params: ImportParams, pool: HashPool, ring?: ChunkRing): BufferImporter {
   return async function * (file, blockstore) {
     const sink = blockstore as unknown as Sink
     for await (const chunk of file.content) {
       yield async () => {
-        const fromRing = ring?.info(chunk)
+        // taken at once, before any await: from here this job alone gives the chunk back
+        const fromRing = ring?.take(chunk)
         if (params.rawLeaves) {
-          const digest = await (fromRing?.digest ?? pool.sha256(chunk))
-          const cid = CID.createV1(raw.code, Digest.create(sha256.code, digest))
-          await sink.put(cid, chunk, fromRing !== undefined ? { onWritten: fromRing.release } : {})
-          return { cid, size: BigInt(chunk.length), block: chunk }
+          try {
+            const digest = await (fromRing?.digest ?? pool.sha256(chunk))
+            const cid = CID.createV1(raw.code, Digest.create(sha256.code, digest))
+            await sink.put(cid, chunk, fromRing !== undefined ? { onWritten: fromRing.release } : {})
+            ring?.queued()
+            return { cid, size: BigInt(chunk.length), block: chunk }
+          } catch (err) {
+            // a put that threw never queued the block, so nothing else will release it
+            fromRing?.release()
+            throw err
+          }
         }
         const unixfs = new UnixFS({ type: 'file', data: chunk })
         const block = dagPb.encode({ Data: unixfs.marshal(), Links: [] })

@@ -2,15 +2,28 @@ import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import type { CID } from 'multiformats/cid'
 import { AppError } from '../errors/index.js'
-import type { BlockStore } from '../blocks/index.js'
+import type { BlockStore, ReadPriority } from '../blocks/index.js'
 import { codecs, isInline } from './codecs.js'
+import type { Readable } from 'node:stream'
+import { fileStream } from './file-stream.js'
+import type { PiecePool } from './piece-pool.js'
+import type { ReadBudget } from './read-budget.js'
 
 /** A file opened for reading: its size is known before any content is read. */
 export interface OpenedFile {
   cid: CID
   size: number
-  /** Streams bytes [offset, offset + length) of the file. */
-  read: (options?: ReadRange & { signal?: AbortSignal }) => AsyncGenerator<Uint8Array>
+  /**
+   * Streams bytes [offset, offset + length) of the file. With `pool`, chunks of raw leaves are
+   * pieces lent from it: the consumer must `pool.give(chunk)` once nothing refers to the chunk
+   * (see fileStream, which does); without, every chunk is the consumer's to keep.
+   */
+  read: (options?: ReadRange & { signal?: AbortSignal, pool?: PiecePool }) => AsyncGenerator<Uint8Array>
+  /**
+   * The same bytes as a Readable for an HTTP response, written from reused memory when piped
+   * (see fileStream). Present when the file was opened with a pool.
+   */
+  stream?: (range: ReadRange) => Readable
 }
 
 export interface ReadRange {
@@ -22,15 +35,26 @@ export interface ReadRange {
 export interface ReaderOptions {
   windowBlocks: number
   windowBytes: number
-  /** Windows read ahead of the one being consumed. */
+  /** Most windows read ahead of the one being consumed. */
   readAhead: number
+  /** Shared by the readers of a node: windows ahead are read only while it has room. */
+  budget?: ReadBudget
+  /** Shared by the readers of a node: reused memory for `OpenedFile.stream`. */
+  pool?: PiecePool
 }
 
 /**
- * 1 MiB windows, 4 ahead: small reads into fresh buffers cost far less than big ones (page
- * faults), and four in flight keep the disk thread busy while the consumer works.
+ * 1 MiB windows, up to 4 ahead: small reads into fresh buffers cost far less than big ones (page
+ * faults), and four in flight keep the disk thread busy while the consumer works. Without a
+ * budget every reader reads 4 ahead; FilesService shares one among its readers.
  */
 export const defaultReaderOptions: ReaderOptions = { windowBlocks: 16, windowBytes: 1024 * 1024, readAhead: 4 }
+
+/**
+ * Size of the buffers raw leaves are read into without a pool (see BlockStore.getPieces): below
+ * glibc's initial mmap threshold (128 KiB), so malloc recycles them.
+ */
+const streamPieceBytes = 64 * 1024
 
 interface Child {
   cid: CID
@@ -73,18 +97,24 @@ function fileSizeOf (cid: CID, bytes: Uint8Array): number {
 /**
  * Opens a UnixFS file (or raw block) for streaming. Unlike the exporter's `content()`, whose
  * walker pushes into an unbounded queue however slow the consumer is, this reader is pulled:
- * it keeps one window of blocks being consumed and `readAhead` being read, so memory stays at
- * about (readAhead + 1) × windowBytes per reader, and each window is one coalesced read.
+ * it keeps one window of blocks being consumed and up to `readAhead` being read, so memory stays
+ * at about (readAhead + 1) × windowBytes per reader, and each window is one coalesced read. With
+ * a budget, only the next window is read unconditionally and the ones beyond take budget, so
+ * all readers together hold at most 2 windows each plus the budget. Raw leaves are read into
+ * 64 KiB pieces (from `pool` when there is one), other blocks whole.
  */
 export async function openFile (blocks: BlockStore, cid: CID, options: ReaderOptions = defaultReaderOptions): Promise<OpenedFile> {
   if (isInline(cid)) throw new AppError('NOT_A_FILE', `${cid.toString()} is an inline (identity) CID`)
   const rootBytes = await blocks.get(cid)
   const size = fileSizeOf(cid, rootBytes)
-  return {
+  const pool = options.pool
+  const opened: OpenedFile = {
     cid,
     size,
-    read: (range = {}) => readRange(blocks, cid, rootBytes, size, range, options)
+    read: (range = {}) => readRange(blocks, cid, rootBytes, size, range, options),
+    ...(pool !== undefined ? { stream: (range: ReadRange) => fileStream(opened, range, pool) } : {})
   }
+  return opened
 }
 
 function clampRange (size: number, range: ReadRange): { from: number, to: number } {
@@ -102,47 +132,101 @@ function slice (data: Uint8Array, start: number, from: number, to: number): Uint
   return b > a ? data.subarray(a, b) : undefined
 }
 
-async function * readRange (blocks: BlockStore, cid: CID, rootBytes: Uint8Array, size: number, range: ReadRange & { signal?: AbortSignal }, options: ReaderOptions): AsyncGenerator<Uint8Array> {
+async function * readRange (blocks: BlockStore, cid: CID, rootBytes: Uint8Array, size: number, range: ReadRange & { signal?: AbortSignal, pool?: PiecePool }, options: ReaderOptions): AsyncGenerator<Uint8Array> {
   const { from, to } = clampRange(size, range)
   if (to <= from) return
-  let emitted = 0
-  for await (const chunk of walk(blocks, decodeFileNode(cid, rootBytes, 0), from, to, options, range.signal)) {
-    emitted += chunk.length
+  const progress = { emitted: 0 }
+  const walkOptions: WalkOptions = { ...options, ...(range.pool !== undefined ? { pool: range.pool } : {}), ...(range.signal !== undefined ? { signal: range.signal } : {}) }
+  for await (const chunk of walk(blocks, decodeFileNode(cid, rootBytes, 0), from, to, walkOptions, progress)) {
+    progress.emitted += chunk.length
     yield chunk
   }
+  const emitted = progress.emitted
   if (emitted !== to - from) throw new AppError('CORRUPT_BLOCK', `${cid.toString()}: read ${emitted} bytes where the DAG promises ${to - from}`)
 }
 
-async function * walk (blocks: BlockStore, node: Decoded, from: number, to: number, options: ReaderOptions, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+interface WalkOptions extends ReaderOptions {
+  pool?: PiecePool
+  signal?: AbortSignal
+}
+
+/** One child of a window as fetched: a raw leaf in pieces (streamed as they are), or a whole block (decoded). */
+type Fetched = Uint8Array | Uint8Array[]
+
+interface Fetch {
+  window: Child[]
+  blocks: Promise<Fetched[]>
+  /** Bytes of the read budget this read holds (0 for the window the consumer waits for). */
+  budgeted: number
+}
+
+async function * walk (blocks: BlockStore, node: Decoded, from: number, to: number, options: WalkOptions, progress: { emitted: number }): AsyncGenerator<Uint8Array> {
   if (node.data !== undefined) {
     const part = slice(node.data, node.start, from, to)
     if (part !== undefined) yield part
   }
   const wanted = node.children.filter(c => c.start < to && c.start + c.size > from && c.size > 0)
   const windows = windowsOf(wanted, options)
-  const inFlight: Array<Promise<Uint8Array[]>> = []
+  const inFlight: Fetch[] = []
   let requested = 0
+  let current: Fetch | undefined
+  /** Pieces of the current window not handed to the consumer yet (given back if we stop). */
+  let unsent: Uint8Array[] = []
   const topUp = (): void => {
     while (requested < windows.length && inFlight.length <= options.readAhead) {
-      const fetch = fetchWindow(blocks, windows[requested++] as Child[], signal)
+      const window = windows[requested] as Child[]
+      let budgeted = 0
+      // The next window after the one being consumed is free (so a reader always makes progress
+      // and keeps one read in flight while its consumer works); windows beyond it need budget.
+      if ((inFlight.length > 0 || current !== undefined) && options.budget !== undefined) {
+        budgeted = window.reduce((n, c) => n + c.size, 0)
+        if (!options.budget.tryTake(budgeted)) return
+      }
+      // until the read has sent something, its client waits for the response to start
+      const fetch = fetchWindow(blocks, window, progress.emitted === 0 && inFlight.length === 0 ? 'first' : 'stream', options)
       fetch.catch(() => {})
-      inFlight.push(fetch)
+      inFlight.push({ window, blocks: fetch, budgeted })
+      requested++
     }
   }
-  for (let w = 0; w < windows.length; w++) {
-    topUp()
-    const fetched = await (inFlight.shift() as Promise<Uint8Array[]>)
-    topUp()
-    const window = windows[w] as Child[]
-    for (let i = 0; i < window.length; i++) {
-      const child = window[i] as Child
-      const bytes = fetched[i] as Uint8Array
-      if (child.cid.code === codecs.raw) {
-        const part = slice(bytes, child.start, from, to)
-        if (part !== undefined) yield part
-        continue
+  try {
+    while (requested < windows.length || inFlight.length > 0) {
+      topUp()
+      current = inFlight.shift() as Fetch
+      const fetched = await current.blocks
+      unsent = fetched.flatMap(f => Array.isArray(f) ? f : [])
+      topUp()
+      for (let i = 0; i < current.window.length; i++) {
+        const child = current.window[i] as Child
+        const bytes = fetched[i] as Fetched
+        if (Array.isArray(bytes)) {
+          let start = child.start
+          for (const piece of bytes) {
+            unsent.shift()
+            const part = slice(piece, start, from, to)
+            start += piece.length
+            if (part !== undefined) yield part
+            else options.pool?.give(piece)
+          }
+          continue
+        }
+        if (child.cid.code === codecs.raw) {
+          const part = slice(bytes, child.start, from, to)
+          if (part !== undefined) yield part
+          continue
+        }
+        yield * walk(blocks, decodeFileNode(child.cid, bytes, child.start), from, to, options, progress)
       }
-      yield * walk(blocks, decodeFileNode(child.cid, bytes, child.start), from, to, options, signal)
+      options.budget?.give(current.budgeted)
+      current = undefined
+    }
+  } finally {
+    // stopped early (the client went away) or failed: what was read but not sent goes back
+    if (current !== undefined) options.budget?.give(current.budgeted)
+    for (const piece of unsent) options.pool?.give(piece)
+    for (const f of inFlight.splice(0)) {
+      options.budget?.give(f.budgeted)
+      f.blocks.then(fetched => { for (const b of fetched) if (Array.isArray(b)) for (const piece of b) options.pool?.give(piece) }, () => {})
     }
   }
 }
@@ -164,7 +248,13 @@ function windowsOf (children: Child[], options: ReaderOptions): Child[][] {
   return windows
 }
 
-async function fetchWindow (blocks: BlockStore, window: Child[], signal?: AbortSignal): Promise<Uint8Array[]> {
-  signal?.throwIfAborted()
-  return await blocks.getMany(window.map(c => c.cid), { signal })
+async function fetchWindow (blocks: BlockStore, window: Child[], priority: ReadPriority, options: WalkOptions): Promise<Fetched[]> {
+  options.signal?.throwIfAborted()
+  const cids = window.map(c => c.cid)
+  const read = { priority, ...(options.signal !== undefined ? { signal: options.signal } : {}) }
+  // a node's children are all leaves or all inner nodes; raw leaves are streamed as pieces
+  if (!window.every(c => c.cid.code === codecs.raw)) return await blocks.getMany(cids, read)
+  const pool = options.pool
+  if (pool === undefined) return await blocks.getPieces(cids, { ...read, pieceBytes: streamPieceBytes, alloc: length => Buffer.allocUnsafe(length) })
+  return await blocks.getPieces(cids, { ...read, pieceBytes: pool.pieceBytes, alloc: length => pool.take(length), release: piece => { pool.give(piece) } })
 }
