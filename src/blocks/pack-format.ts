@@ -45,6 +45,14 @@ export function encodeLocation (loc: BlockLocation): Uint8Array {
 
 /** Decodes a 16-byte index value. */
 export function decodeLocation (bytes: Uint8Array): BlockLocation {
+  const loc = tryDecodeLocation(bytes)
+  if (loc === undefined) throw new RangeError(`a block location is 16 bytes, not ${bytes.byteLength}`)
+  return loc
+}
+
+/** The location in `bytes`, or undefined when they are not one (a corrupt index record). */
+export function tryDecodeLocation (bytes: Uint8Array): BlockLocation | undefined {
+  if (bytes.byteLength !== 16) return undefined
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   return { pack: view.getUint32(0), offset: Number(view.getBigUint64(4)), length: view.getUint32(12) }
 }

@@ -6,9 +6,10 @@ import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
 import { AppError } from '../errors/index.js'
 import type { Logger } from '../logger.js'
-import { buckets, type Bucket, type BatchOp, type Datastore } from '../store/index.js'
+import Type from 'typebox'
+import { buckets, type Bucket, type BatchOp, type Datastore, type Table } from '../store/index.js'
 import type { BlockLocation, BlockStore, BlockWriter, PieceOptions, ReadOptions, SweepResult } from './interface.js'
-import { decodeLocation, encodeLocation, packFileName, parsePackFileName, recordHeaderLength } from './pack-format.js'
+import { encodeLocation, packFileName, parsePackFileName, recordHeaderLength, tryDecodeLocation } from './pack-format.js'
 import { PackWriter } from './pack-writer.js'
 import { ReadQueue } from './read-queue.js'
 import { LocationCache, locationKey } from './location-cache.js'
@@ -55,10 +56,8 @@ interface PendingCommit {
   reject: (err: unknown) => void
 }
 
-interface PackRecord {
-  size: number
-  created: string
-}
+const PackRecordSchema = Type.Object({ size: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), created: Type.String({ maxLength: 64 }) })
+
 
 /** A pack with less than this share of live bytes is rewritten by a sweep. */
 const compactBelow = 0.5
@@ -74,7 +73,7 @@ export class PackBlockStore implements BlockStore {
   readonly #datastore: Datastore
   readonly #log: Logger
   readonly #index: Bucket<Uint8Array, Uint8Array>
-  readonly #packs: Bucket<string, PackRecord>
+  readonly #packs: Table<typeof PackRecordSchema>
   readonly #handles = new Map<number, Promise<FileHandle>>()
   readonly #writers = new Set<PackWriter>()
   readonly #reads: ReadQueue
@@ -90,7 +89,7 @@ export class PackBlockStore implements BlockStore {
     this.#datastore = components.datastore
     this.#log = components.logger.child({ component: 'blocks' })
     this.#index = components.datastore.bucket(buckets.blocks, 'view', 'view')
-    this.#packs = components.datastore.bucket(buckets.packs, 'utf8', 'json')
+    this.#packs = components.datastore.table(buckets.packs, PackRecordSchema)
     this.#reads = new ReadQueue(this.#opts.maxConcurrentReads)
     this.#locations = new LocationCache(this.#opts.cachedLocations)
   }
@@ -131,7 +130,7 @@ export class PackBlockStore implements BlockStore {
 
   async size (cid: CID): Promise<number | undefined> {
     const value = await this.#index.get(cid.multihash.bytes)
-    return value === undefined ? undefined : decodeLocation(value).length
+    return value === undefined ? undefined : tryDecodeLocation(value)?.length
   }
 
   async get (cid: CID, options?: AbortOptions): Promise<Uint8Array> {
@@ -181,7 +180,13 @@ export class PackBlockStore implements BlockStore {
     let ops: BatchOp[] = []
     for await (const [mh, value] of this.#index.iterator()) {
       options?.signal?.throwIfAborted()
-      const loc = decodeLocation(value)
+      const loc = tryDecodeLocation(value)
+      if (loc === undefined) {
+        // a corrupt index record points nowhere: it goes (it could never be read)
+        this.#log.warn({ key: Buffer.from(mh).toString('hex').slice(0, 80) }, 'corrupt block index record removed')
+        ops.push({ type: 'del', sublevel: this.#index, key: mh })
+        continue
+      }
       if (isLive(mh)) {
         liveBytes.set(loc.pack, (liveBytes.get(loc.pack) ?? 0) + recordHeaderLength(mh.length) + loc.length)
         continue
@@ -189,14 +194,14 @@ export class PackBlockStore implements BlockStore {
       ops.push({ type: 'del', sublevel: this.#index, key: mh })
       result.removedBlocks++
       result.freedBytes += loc.length
-      result.removed.push(CID.createV1(raw.code, Digest.decode(mh)))
+      try { result.removed.push(CID.createV1(raw.code, Digest.decode(mh))) } catch {}
       if (ops.length >= 1000) { await this.#datastore.batch(ops, true); this.#locations.clear(); ops = [] }
     }
     await this.#datastore.batch(ops, true)
     // removed blocks must not be served from a remembered location
     this.#locations.clear()
     const writing = new Set([...this.#writers].flatMap(w => (w as PackWriter).packIds))
-    for await (const [key, record] of this.#packs.iterator()) {
+    for await (const [key, record] of this.#packs.entries()) {
       const id = Number(key)
       if (writing.has(id)) continue
       const live = liveBytes.get(id) ?? 0
@@ -210,14 +215,19 @@ export class PackBlockStore implements BlockStore {
     let blocks = 0
     let bytes = 0
     let packs = 0
-    for await (const value of this.#index.values()) { blocks++; bytes += decodeLocation(value).length }
+    for await (const value of this.#index.values()) {
+      const loc = tryDecodeLocation(value)
+      if (loc === undefined) continue
+      blocks++
+      bytes += loc.length
+    }
     for await (const _ of this.#packs.keys()) packs++
     return { blocks, bytes, packs }
   }
 
   async #publish (packs: Array<{ id: number, size: number }>, entries: Array<[Uint8Array, BlockLocation]>, ops: BatchOp[]): Promise<void> {
     const created = new Date().toISOString()
-    const all: BatchOp[] = packs.map(p => ({ type: 'put', sublevel: this.#packs, key: String(p.id), value: { size: p.size, created } }))
+    const all: BatchOp[] = packs.map(p => this.#packs.putOp(String(p.id), { size: p.size, created }))
     for (const [mh, loc] of entries) all.push({ type: 'put', sublevel: this.#index, key: mh, value: encodeLocation(loc) })
     all.push(...ops)
     await new Promise<void>((resolve, reject) => {
@@ -260,7 +270,8 @@ export class PackBlockStore implements BlockStore {
     values.forEach((value, j) => {
       const i = missing[j] as number
       if (value === undefined) throw new AppError('BLOCK_NOT_FOUND', `block ${cids[i]?.toString()} not found in the local store`, { details: { cid: cids[i]?.toString() } })
-      const loc = decodeLocation(value)
+      const loc = tryDecodeLocation(value)
+      if (loc === undefined) throw new AppError('CORRUPT_BLOCK', `the index record of block ${cids[i]?.toString()} is damaged`, { details: { cid: cids[i]?.toString() } })
       this.#locations.set(keys[i] as string, loc)
       locs[i] = loc
     })
@@ -382,7 +393,7 @@ export class PackBlockStore implements BlockStore {
   }
 
   async #removePack (id: number): Promise<void> {
-    await this.#datastore.batch([{ type: 'del', sublevel: this.#packs, key: String(id) }], true)
+    await this.#datastore.batch([this.#packs.delOp(String(id))], true)
     await this.#closeHandle(id)
     await unlink(join(this.#opts.dir, packFileName(id))).catch(() => {})
     this.#log.debug({ pack: id }, 'removed empty pack')
@@ -394,12 +405,12 @@ export class PackBlockStore implements BlockStore {
     try {
       for await (const [mh, value] of this.#index.iterator()) {
         options?.signal?.throwIfAborted()
-        const loc = decodeLocation(value)
-        if (loc.pack !== id) continue
+        const loc = tryDecodeLocation(value)
+        if (loc?.pack !== id) continue
         const bytes = await this.#readRange(id, loc.offset, loc.length)
         await writer.put(CID.createV1(raw.code, Digest.decode(mh)), bytes, { force: true })
       }
-      await writer.commit([{ type: 'del', sublevel: this.#packs, key: String(id) }])
+      await writer.commit([this.#packs.delOp(String(id))])
       // the blocks have new locations now
       this.#locations.clear()
     } catch (err) {

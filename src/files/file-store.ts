@@ -1,22 +1,25 @@
 import type { CID } from 'multiformats/cid'
-import { buckets, type Bucket, type BatchOp, type Datastore } from '../store/index.js'
+import Type, { type Static } from 'typebox'
+import { buckets, type BatchOp, type Datastore, type Table } from '../store/index.js'
 
 /** What the node remembers about a file it imported. */
-export interface FileRecord {
-  name?: string
-  size: number
-  cidVersion: 0 | 1
-  rawLeaves: boolean
-  chunker: string
-  added: string
-}
+export const FileRecordSchema = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 255 })),
+  size: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  cidVersion: Type.Union([Type.Literal(0), Type.Literal(1)]),
+  rawLeaves: Type.Boolean(),
+  chunker: Type.String({ maxLength: 32 }),
+  added: Type.String({ maxLength: 64 })
+})
 
-/** Typed access to the `files` bucket, keyed by root CID string. */
+export type FileRecord = Static<typeof FileRecordSchema>
+
+/** Typed access to the `files` bucket (corrupt records skipped), keyed by root CID string. */
 export class FileStore {
-  readonly #bucket: Bucket<string, FileRecord>
+  readonly #bucket: Table<typeof FileRecordSchema>
 
   constructor (datastore: Datastore) {
-    this.#bucket = datastore.bucket(buckets.files, 'utf8', 'json')
+    this.#bucket = datastore.table(buckets.files, FileRecordSchema)
   }
 
   async get (cid: CID | string): Promise<FileRecord | undefined> {
@@ -24,11 +27,11 @@ export class FileStore {
   }
 
   putOp (cid: CID, record: FileRecord): BatchOp {
-    return { type: 'put', sublevel: this.#bucket, key: cid.toString(), value: record }
+    return this.#bucket.putOp(cid.toString(), record)
   }
 
   deleteOp (cid: string): BatchOp {
-    return { type: 'del', sublevel: this.#bucket, key: cid }
+    return this.#bucket.delOp(cid)
   }
 
   async * keys (): AsyncGenerator<string> {

@@ -137,7 +137,9 @@ export class PinService {
       const swept = await this.#c.blocks.sweep(mh => live.has(multihashKey(mh)), options)
       const ops: BatchOp[] = []
       for await (const key of this.#c.files.keys()) {
-        if (!live.has(multihashKey(parseCid(key).multihash.bytes))) ops.push(this.#c.files.deleteOp(key))
+        let root: CID | undefined
+        try { root = parseCid(key) } catch {} // a key that is no CID is a corrupt record: it goes too
+        if (root === undefined || !live.has(multihashKey(root.multihash.bytes))) ops.push(this.#c.files.deleteOp(key))
       }
       await this.#c.datastore.batch(ops, true)
       this.#log.info({ removedBlocks: swept.removedBlocks, freedBytes: swept.freedBytes, ms: Date.now() - started }, 'garbage collected')

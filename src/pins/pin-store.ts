@@ -1,6 +1,7 @@
 import type { CID } from 'multiformats/cid'
 import Type, { type Static } from 'typebox'
 import { buckets, type BatchOp, type Datastore, type Table } from '../store/index.js'
+import { isCid } from '../validation/formats.js'
 
 /** kubo's pin types that are stored (indirect pins are derived, never stored). */
 export type PinType = 'recursive' | 'direct'
@@ -46,8 +47,10 @@ export class PinStore {
     await this.#datastore.batch([this.#bucket.delOp(cid.toString())], true)
   }
 
-  /** Every pin, in CID string order. */
+  /** Every pin, in CID string order (a record whose key is no CID is corrupt: skipped). */
   async * list (): AsyncGenerator<Pin> {
-    for await (const [cid, record] of this.#bucket.entries()) yield { cid, ...record }
+    for await (const [cid, record] of this.#bucket.entries()) {
+      if (isCid(cid)) yield { cid, ...record }
+    }
   }
 }

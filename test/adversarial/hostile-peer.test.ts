@@ -322,6 +322,10 @@ t.test('a rogue peer against a host an honest renter uses', async t => {
     Object.assign(target, restarted)
     t.match(restarted.stderr(), /corrupt record skipped/, 'the junk is skipped and logged')
     t.ok((await hostContracts()).length > 0, 'its contracts are all there')
+    for (const [method, path] of [['GET', '/pins'], ['GET', '/shards'], ['GET', '/storage/uploads'], ['GET', '/host/challenges'], ['GET', '/settlement'], ['GET', '/host/earnings'], ['POST', '/repo/gc']]) {
+      const res = await fetch(`${target.url}${path as string}`, { method })
+      t.equal(res.status, 200, `${method} ${path as string} still answers (the junk is not its business)`)
+    }
     const passes = async (): Promise<number> => (await renter.api<{ shards: Array<{ host: string, passes: number }> }>(`/storage/files/${honestCid}`)).shards.find(s => s.host === target.peerId)?.passes ?? 0
     const now = await passes()
     await waitFor('a round after the restart', async () => await passes() > now, 60_000)
