@@ -7,7 +7,9 @@
  * process streaming the same bytes from disk (reads only). Prints, every second, req/s,
  * p50/p99 latency and errors for cat and add apart and the server's RSS; then the summary with
  * a pass/fail per target: 0 errors, cat ≥ 0.7 × the baseline's req/s, daemon peak RSS < 512 MiB,
- * daemon RSS once idle and settled within 64 MiB of before. Exits 1 when a target is missed.
+ * daemon RSS once idle and settled within 64 MiB of before (measured after BENCH_WARMUP, default
+ * 10 s, of the same load: what is allocated once — the hash arena, the read pools, the JIT's and
+ * the heap's first growth — is not a leak). Exits 1 when a target is missed.
  *
  * For diagnosis: BENCH_ADDS=0 runs the reads alone, BENCH_LARGE_CLIENTS=N sets how many of the
  * 200 readers fetch 4 MiB files, BENCH_DAEMON_FLAGS passes node flags to the
@@ -30,6 +32,8 @@ import { Agent, request } from 'undici'
 import { MiB, cpuModel, generatorPool, machine, procCpuSeconds, procStatusKiB, quantile } from './lib.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 60)
+/** Seconds of the same mixed load before the measured phase, not counted (first-use allocations: pools, JIT, heap). */
+const warmupSeconds = Number(process.env.BENCH_WARMUP ?? 10)
 const catClients = 200
 const addClients = Number(process.env.BENCH_ADDS ?? 20)
 const smallFiles = 32
@@ -163,7 +167,7 @@ interface PhaseResult { cat: Meter, small: Meter, large: Meter, add: Meter, ms: 
  * Runs the load for `seconds` against `base`: `catClients` readers and, when `withAdds`,
  * `addClients` writers, each a loop of one request at a time on its own keep-alive connection.
  */
-async function phase (name: string, base: string, files: Served[], pid: number, withAdds: boolean): Promise<PhaseResult> {
+async function phase (name: string, base: string, files: Served[], pid: number, withAdds: boolean, length = seconds): Promise<PhaseResult> {
   const catAgent = new Agent({ connections: catClients, keepAliveTimeout: 30000 })
   const addAgent = new Agent({ connections: addClients, keepAliveTimeout: 30000 })
   const small = files.filter(f => f.size < MiB)
@@ -173,7 +177,7 @@ async function phase (name: string, base: string, files: Served[], pid: number, 
   const largeMeter = new Meter()
   const addMeter = new Meter()
   const started = performance.now()
-  const stopAt = started + seconds * 1000
+  const stopAt = started + length * 1000
   const elu = performance.eventLoopUtilization()
   const cpu = process.cpuUsage()
   const serverCpu = procCpuSeconds(pid)
@@ -249,6 +253,8 @@ async function main (): Promise<void> {
     console.log(`bench:load — ${seconds} s per phase; ${catClients} concurrent GET /cat (${catClients - largeClients} clients cycling over ${smallFiles} files of 64 KiB, ${largeClients} over ${largeFiles} of 4 MiB) + ${addClients} concurrent POST /add (1 MiB, unique); ${machine()}; CPU ${cpuModel()}; ${new Date().toISOString()}`)
     const baseline = await phase('baseline', base.url, files, base.proc.pid as number, false)
     await stopServer(base.proc)
+    const idleMiB = await settledRssMiB(daemonPid)
+    if (warmupSeconds > 0) await phase('warm-up ', daemon.url, files, daemonPid, true, warmupSeconds)
     const beforeMiB = await settledRssMiB(daemonPid)
     const ours = await phase('btfs-ts ', daemon.url, files, daemonPid, true)
     const afterMiB = await settledRssMiB(daemonPid)
@@ -270,6 +276,7 @@ async function main (): Promise<void> {
       const lg = r.large.overall(r.ms)
       console.log(`${name}: 64 KiB ${Math.round(sm.rps)} req/s (p50 ${sm.p50.toFixed(1)} ms, p99 ${sm.p99.toFixed(1)} ms), 4 MiB ${Math.round(lg.rps)} req/s (p50 ${lg.p50.toFixed(1)} ms, p99 ${lg.p99.toFixed(1)} ms, ${Math.round(lg.mbps)} MB/s)`)
     }
+    console.log(`daemon RSS, settled: ${Math.round(idleMiB)} MiB idle after setup, ${Math.round(beforeMiB)} MiB after ${warmupSeconds} s of warm-up (first-use pools and heap), ${Math.round(afterMiB)} MiB after the measured ${seconds} s`)
     console.log(`server CPU per cat request: baseline ${(baseline.serverCpu * 1000 / baseline.cat.all.length).toFixed(2)} ms, btfs-ts ${(ours.serverCpu * 1000 / (ours.cat.all.length + ours.add.all.length)).toFixed(2)} ms per request (cat and add together)`)
     for (const m of [baseline.cat, ours.cat, ours.add]) if (m.firstError !== undefined) console.log(`first error: ${m.firstError}`)
     const ratio = c.rps / b.rps

@@ -275,6 +275,8 @@ async function cat (url: string, digest: string): Promise<{ bytes: number, ttfbM
   return { bytes, ttfbMs }
 }
 
+const benchStart = performance.now()
+
 async function main (): Promise<void> {
   const hostConfig = { host: { price: '1000000000000000000' } }
   const prof = (name: string): string[] => profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : []
@@ -289,15 +291,20 @@ async function main (): Promise<void> {
   }
   await until(`the renter to list ${hostCount} hosts`, async () => (await json(`${renter.url}/hosts?refresh=true`)).hosts.length === hostCount, 60_000, 500)
 
+  const progress = (what: string): void => { console.error(`[bench:retrieve] ${((performance.now() - benchStart) / 1000).toFixed(1)} s: ${what}`) }
+  progress(`${hostCount} hosts found`)
   const setupStart = performance.now()
   const file = await add(renter, 11)
+  progress('file added')
   const spread = await upload(renter, file.cid, k, m)
+  progress(`uploaded k=${k} m=${m}`)
   const distinct = new Set(spread.shards.map(s => s.host)).size
   // The shard-stream baseline: another file, stored as one 256 MiB shard on one host. Not the
   // same file: a retrieval rebuilds from the newest manifest of its root, which would then be
   // this single shard rather than the k=4 m=2 set.
   const other = await add(renter, 12)
   const single = await upload(renter, other.cid, 1, 0)
+  progress('uploaded k=1 m=0')
   for (const cid of [file.cid, other.cid]) await json(`${renter.url}/pin/${cid}`, { method: 'DELETE' })
   await json(`${renter.url}/repo/gc`, { method: 'POST' })
   const setupS = (performance.now() - setupStart) / 1000
@@ -326,10 +333,13 @@ async function main (): Promise<void> {
   const net = await startNetwork(privateKeyFromProtobuf(await readFile(join(renter.repo, 'keystore', 'identity.key'))))
   const runs = { raw: [] as Sample[], stream: [] as Sample[], parallel: [] as Sample[], scratch: [] as Sample[], cat: [] as Sample[] }
   try {
-    // warm-up, untimed: connections, and the first transfer of a path runs cold code on both sides
+    // connections first (this node knows the hosts by address only), then an untimed warm-up:
+    // the first transfer of a path runs cold code on both sides
+    for (const addr of new Set([holder.addr, ...dataShards.map(s => s.daemon.addr)])) await net.connect(addr)
     await rawPush(raw, pushAddr)
     await shardStream(net, shard)
     for (const s of dataShards) await shardStream(net, s)
+    progress('warmed up')
     for (let round = 0; round < rounds; round++) {
       runs.raw.push(await withCpu(`round ${round + 1}, raw push`, { peer: [push.proc.pid as number] }, async () => await rawPush(raw, pushAddr)))
       runs.stream.push(await withCpu(`round ${round + 1}, shard stream`, { peer: [holder.proc.pid as number] }, async () => await shardStream(net, shard)))

@@ -13,9 +13,9 @@ export interface ChannelBounds {
   /** Most bytes the peer may send on the stream in all; raised with `allow` (a shard upload). */
   maxInbound: number
   /**
-   * Bytes per second the peer must keep up, on average, once `rateGraceMs` has passed since the
-   * first byte was expected (0: no minimum). A slow sender holds a stream, a file handle and a
-   * reservation: it is cut.
+   * Bytes per second the peer must keep up, on average, once `rateGraceMs` has passed since its
+   * body was expected (`expectData`; 0: no minimum). A slow sender holds a stream, a file handle
+   * and a reservation: it is cut. Control messages (requests, acknowledgements) are not timed.
    */
   minRate?: number
   rateGraceMs?: number
@@ -38,6 +38,8 @@ export class Channel {
   #inbound = 0
   /** Bytes received before the rate clock started. */
   #rateBase = 0
+  /** The minimum rate applies only once a body is expected (`expectData`), never to control traffic. */
+  #rateOn = false
   #allowed: number
   #since = Date.now()
   #wake?: () => void
@@ -69,10 +71,11 @@ export class Channel {
     this.#allowed += bytes
   }
 
-  /** Restarts the minimum-rate clock (when the peer is now expected to send a body). */
+  /** Starts the minimum-rate clock: the peer is now expected to send a body. */
   expectData (): void {
     this.#since = Date.now()
     this.#rateBase = this.#inbound
+    this.#rateOn = true
   }
 
   #receive (data: Uint8Array | Uint8ArrayList): void {
@@ -84,7 +87,7 @@ export class Channel {
     }
     const { minRate, rateGraceMs } = this.#bounds
     const elapsed = Date.now() - this.#since
-    if (minRate > 0 && elapsed > rateGraceMs && (this.#inbound - this.#rateBase) / (elapsed / 1000) < minRate) {
+    if (this.#rateOn && minRate > 0 && elapsed > rateGraceMs && (this.#inbound - this.#rateBase) / (elapsed / 1000) < minRate) {
       this.#fail(new ProtocolViolation('TOO_SLOW', `peer sends slower than ${minRate} bytes/s`))
       return
     }

@@ -47,6 +47,19 @@ export class CreditSender<S extends TSchema> {
     this.#sent += bytes.length
   }
 
+  /**
+   * Waits until the receiver has acknowledged every byte sent (it flushes its last
+   * acknowledgement when it has all the data): a sender that closes before this could cut off
+   * data still in flight.
+   */
+  async finish (): Promise<void> {
+    while (this.#acked < this.#sent) {
+      const { ack } = await this.#conv.receive(AckMessage)
+      if (ack > this.#sent) throw new RangeError('the peer acknowledged bytes never sent')
+      this.#acked = ack
+    }
+  }
+
   /** The receiver's final answer (acknowledgements before it are skipped). */
   async answer (): Promise<Static<S>> {
     for (;;) {
@@ -73,9 +86,13 @@ export class CreditReceiver {
 
   async consumed (bytes: number): Promise<void> {
     this.#received += bytes
-    if (this.#received - this.#acked >= ackEvery) {
-      this.#acked = this.#received
-      await this.#conv.send(AckMessage, { ack: this.#received })
-    }
+    if (this.#received - this.#acked >= ackEvery) await this.flush()
+  }
+
+  /** Acknowledges everything consumed so far (after the last frame, so the sender may finish). */
+  async flush (): Promise<void> {
+    if (this.#received === this.#acked) return
+    this.#acked = this.#received
+    await this.#conv.send(AckMessage, { ack: this.#received })
   }
 }

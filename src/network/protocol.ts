@@ -102,10 +102,14 @@ export class Conversation {
     await this.#ch.write(bytes, { signal: this.signal })
   }
 
-  /** Lets the peer send `bytes` more on this stream (a body the request announced), and starts its rate clock. */
-  allow (bytes: number): void {
+  /**
+   * Lets the peer send `bytes` more on this stream: a body the request announced (then its
+   * minimum rate is timed from now), or, with `body` false, control traffic such as the
+   * acknowledgements of a body this side sends.
+   */
+  allow (bytes: number, body = true): void {
     this.#ch.allow(bytes)
-    this.#ch.expectData()
+    if (body) this.#ch.expectData()
   }
 
   /**

@@ -35,6 +35,11 @@ function withFraming (size: number): number {
   return size + Math.ceil(size / 65536) + 4096
 }
 
+/** Room for the acknowledgements of a body of `size` bytes (one per MiB, and a last one). */
+function acksFor (size: number): number {
+  return (Math.ceil(size / (1024 * 1024)) + 2) * 32
+}
+
 /** How long a body of `size` bytes may take: a minute plus its size at the minimum rate. */
 function bodyDeadline (size: number): number {
   return Math.ceil(60_000 + size / shardMinRate * 1000)
@@ -79,6 +84,7 @@ export async function handleShard (network: Network, server: ShardServer): Promi
       await conv.send(HasReply, { ok: true, ...await server.has(request, conv.peer) })
     } else if (request.op === 'get') {
       const { size, frames } = await server.get(request, conv.peer, conv.signal)
+      conv.allow(acksFor(size), false)
       conv.extendDeadline(bodyDeadline(size))
       await conv.send(GetReply, { ok: true, size })
       const sender = new CreditSender(conv, GetReply)
@@ -88,6 +94,7 @@ export async function handleShard (network: Network, server: ShardServer): Promi
         if (sent > size) throw new RangeError('the shard source gave more bytes than announced')
         await sender.write(frame)
       }
+      await sender.finish() // every byte reached the reader before the stream ends
     } else {
       const plan = await server.put(request, conv.peer, conv.signal)
       if ('receipt' in plan) { await conv.send(ReceiptReply, { ok: true, receipt: plan.receipt }); return }
@@ -121,7 +128,7 @@ export interface ShardUpload {
 export async function putShard (network: Network, peer: string, contractId: string, size: number, options: AbortOptions = {}): Promise<{ receipt: Receipt } | { upload: ShardUpload }> {
   const conv = await network.dial(peer, shardProtocol, { ...options, deadlineMs: bodyDeadline(size) + 120_000 })
   try {
-    conv.allow(Math.ceil(size / (1024 * 1024)) * 32) // its acknowledgements
+    conv.allow(acksFor(size), false)
     await conv.send(ShardRequest, { op: 'put', contractId })
     const hello = await conv.receive(PutReply)
     if ('receipt' in hello) { await conv.close(); return { receipt: hello.receipt } }
@@ -173,6 +180,7 @@ export async function getShard (network: Network, peer: string, request: { contr
       await sink(frame)
       await receiver.consumed(frame.length)
     }
+    await receiver.flush() // the host waits for it before it ends the stream
     return received
   })
 }
